@@ -1,0 +1,23 @@
+"""The Celery app. Settings come from Django's settings under the CELERY_ namespace."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+from kombu import Queue
+
+from kam.config.env import settings_module
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module())
+
+app = Celery("kam")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_queues = [Queue(name) for name in ("default", "mail", "insights", "reports")]
+app.conf.beat_schedule = {
+    "clear-expired-sessions": {
+        "task": "kam.core.tasks.clear_expired_sessions_task",
+        "schedule": 60 * 60 * 24,
+    },
+}
+app.autodiscover_tasks()

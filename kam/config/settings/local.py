@@ -1,0 +1,8 @@
+"""Local development and the embedded single-machine default (`make run`)."""
+
+from kam.config.settings.base import *  # noqa: F403
+from kam.config.settings.base import dev_secret_key, ensure_data_dir, env
+
+ensure_data_dir()
+DEBUG = env.bool("KAM_DEBUG", default=True)
+SECRET_KEY = SECRET_KEY or dev_secret_key()  # noqa: F405

@@ -1,0 +1,5 @@
+from kam.core.errors import ApplicationError
+
+
+class UserError(ApplicationError):
+    code = "invalid_user"
