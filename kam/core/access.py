@@ -145,7 +145,7 @@ def scope(queryset: QuerySet[Any], user: Any, action: Action = "view") -> QueryS
 
 def can(user: Any, obj: Model, action: Action = "view") -> bool:
     """Whether `user` may do `action` to this one row (one indexed query)."""
-    model = type(obj)
+    model = obj._meta.model
     return bool(
         model._base_manager.filter(pk=obj.pk).filter(visible_q(user, model, action)).exists()
     )

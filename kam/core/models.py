@@ -8,8 +8,10 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kam.core.access import AccessSpec
 from kam.core.querysets import KamQuerySet, LiveManager
@@ -77,8 +79,27 @@ class SoftDeleteModel(VersionedModel):
         return self.deleted_at is not None
 
 
-def live_unique(*fields: str, name: str) -> models.UniqueConstraint:
+class LiveUniqueConstraint(models.UniqueConstraint):
+    """Unique among the rows not in the trash; a violation names its first field, like
+    Django's own unique errors, so forms and the API can say which field is taken."""
+
+    def validate(self, model: Any, instance: Any, exclude: Any = None, using: Any = None) -> None:
+        try:
+            if using is None:
+                super().validate(model, instance, exclude=exclude)
+            else:
+                super().validate(model, instance, exclude=exclude, using=using)
+        except ValidationError:
+            field = model._meta.get_field(self.fields[0])
+            message = _("A live %(model)s with this %(field)s already exists.") % {
+                "model": model._meta.verbose_name,
+                "field": field.verbose_name,
+            }
+            raise ValidationError({self.fields[0]: [message]}, code="unique") from None
+
+
+def live_unique(*fields: str, name: str) -> LiveUniqueConstraint:
     """A unique constraint over the rows not in the trash."""
-    return models.UniqueConstraint(
+    return LiveUniqueConstraint(
         fields=list(fields), condition=models.Q(deleted_at__isnull=True), name=name
     )

@@ -13,6 +13,8 @@ def user_list(*, user: Any) -> QuerySet[User]:
     users = User.objects.select_related("team", "department").order_by("username")
     if access.sees_all(user):
         return users
+    if not access.is_active_user(user):
+        return users.none()
     return users.filter(pk=user.pk)
 
 
@@ -30,6 +32,8 @@ def department_list(*, user: Any) -> QuerySet[Department]:
 
 
 def notification_list(*, user: Any) -> QuerySet[Notification]:
+    if not access.is_active_user(user):
+        return Notification.objects.none()
     return Notification.objects.filter(recipient=user).order_by("-created_at", "-pk")
 
 

@@ -21,7 +21,7 @@ DATA_DIR = Path(env.str("KAM_DATA_DIR", default=str(Path.cwd() / "var"))).resolv
 
 
 def ensure_data_dir() -> Path:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    (DATA_DIR / "static").mkdir(parents=True, exist_ok=True)
     return DATA_DIR
 
 

@@ -6,3 +6,5 @@ from kam.config.settings.base import dev_secret_key, ensure_data_dir, env
 ensure_data_dir()
 DEBUG = env.bool("KAM_DEBUG", default=True)
 SECRET_KEY = SECRET_KEY or dev_secret_key()  # noqa: F405
+# Serve static files straight from the finders (node_modules, app folders) without collectstatic.
+WHITENOISE_USE_FINDERS = True

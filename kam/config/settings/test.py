@@ -15,3 +15,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = Path(tempfile.gettempdir()) / "kam-test-media"
 ALLOWED_HOSTS = ["*"]
 ensure_data_dir()
+
+# Test-only models that exercise core's generic machinery (access, versioning, trash).
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]  # noqa: F405
