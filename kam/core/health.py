@@ -33,7 +33,7 @@ def broker_status() -> dict[str, Any]:
     url = str(app.conf.broker_url)
     try:
         with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=3)
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.5, timeout=3)
             conn.default_channel  # noqa: B018 - opening a channel proves the transport answers
     except Exception as error:
         return {"status": "error", "url": _safe_url(url), "error": error.__class__.__name__}

@@ -23,7 +23,10 @@ def worker_app(tmp_path: Path) -> Iterator[Celery]:
     if os.environ.get("KAM_TEST_EXTERNAL_WORKER") == "1":
         from kam.config.celery import app
 
+        eager = app.conf.task_always_eager
+        app.conf.task_always_eager = False
         yield app
+        app.conf.task_always_eager = eager
         return
     broker = f"sqla+sqlite:///{tmp_path / 'celery-broker.sqlite3'}"
     backend = f"db+sqlite:///{tmp_path / 'celery-results.sqlite3'}"
