@@ -160,12 +160,33 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 NODE_MODULES = BASE_DIR / "node_modules"
-STATICFILES_DIRS = [
-    ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
-    ("vendor/bootstrap-icons", NODE_MODULES / "bootstrap-icons" / "font"),
-    ("vendor/chart.js", NODE_MODULES / "chart.js" / "dist"),
-    ("vendor/sortablejs", NODE_MODULES / "sortablejs"),
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "kam.core.staticfiles.VendorFinder",
 ]
+# prefix -> (folder under node_modules, the files shipped from it). Source maps ride along
+# because the hashed production storage follows the sourceMappingURL comments.
+KAM_VENDOR_ASSETS = {
+    "vendor/bootstrap": (
+        NODE_MODULES / "bootstrap" / "dist",
+        [
+            "css/bootstrap.min.css",
+            "css/bootstrap.min.css.map",
+            "js/bootstrap.bundle.min.js",
+            "js/bootstrap.bundle.min.js.map",
+        ],
+    ),
+    "vendor/bootstrap-icons": (
+        NODE_MODULES / "bootstrap-icons" / "font",
+        ["bootstrap-icons.min.css", "fonts/bootstrap-icons.woff", "fonts/bootstrap-icons.woff2"],
+    ),
+    "vendor/chart.js": (
+        NODE_MODULES / "chart.js" / "dist",
+        ["chart.umd.min.js", "chart.umd.min.js.map"],
+    ),
+    "vendor/sortablejs": (NODE_MODULES / "sortablejs", ["Sortable.min.js"]),
+}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

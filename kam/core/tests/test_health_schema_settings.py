@@ -167,3 +167,26 @@ def test_times_show_in_the_users_time_zone(client: Any, org: Any) -> None:
 
     assert response.context["TIME_ZONE"] == "Asia/Tokyo"
     timezone.deactivate()
+
+
+def test_missing_front_end_assets_fail_the_system_check(settings: Any, tmp_path: Path) -> None:
+    from kam.core.staticfiles import VendorFinder
+
+    settings.KAM_VENDOR_ASSETS = {"vendor/x": (tmp_path, ["x.min.js", "y.css"])}
+
+    errors = VendorFinder().check()
+
+    assert [error.id for error in errors] == ["kam.E001"]
+    assert "Run `npm ci`" in errors[0].hint
+
+
+def test_vendor_files_are_found_under_their_prefix() -> None:
+    from kam.core.staticfiles import VendorFinder
+
+    finder = VendorFinder()
+
+    assert finder.find("vendor/bootstrap/css/bootstrap.min.css").endswith(
+        "node_modules/bootstrap/dist/css/bootstrap.min.css"
+    )
+    assert finder.find("vendor/bootstrap/css/bootstrap.css") == ""
+    assert finder.find("vendor/bootstrap/../package.json") == ""
