@@ -172,3 +172,13 @@ def test_home_costs_a_constant_number_of_queries(
 
     with django_assert_max_num_queries(8):
         assert client.get("/").status_code == 200
+
+
+def test_search_palette_finds_teams_and_people_for_admins(client: Any, org: Any) -> None:
+    client.force_login(org.owner)
+    manager_hits = client.get("/search/palette/", {"q": "nor"}).context["hits"]
+    client.force_login(org.admin)
+    admin_hits = client.get("/search/palette/", {"q": "outsider"}).context["hits"]
+
+    assert [hit.title for hit in manager_hits] == ["North"]
+    assert [hit.subtitle for hit in admin_hits] == ["Department staff"]
