@@ -1,18 +1,23 @@
 """Deterministic demo data: the same seed and size always give the same records.
 
 Each app that lands adds its own realistic data here, so the demo shows the whole product.
-Rows are written with `bulk_create` in batches (the audit trail starts after the demo).
+Rows are written with `insert_rows`: batched `executemany` INSERTs, no model instances and no
+signals (the audit trail starts after the demo). The large demo writes 100k+ rows, where building
+and compiling a model instance per row would cost most of the time (`make bench` measures it).
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import islice
 from typing import IO, Any
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connections, models, router, transaction
+from django.db.models.fields import NOT_PROVIDED
 from django.utils import timezone
 
 from kam.core.roles import Role
@@ -105,8 +110,9 @@ SIZES = {
 
 @dataclass
 class DemoResult:
-    rows: int
+    rows: int  # rows inserted, all tables together
     users: int
+    tables: dict[str, int] = field(default_factory=dict)  # rows inserted per table
 
 
 def print_logins(out: IO[str] | Any) -> None:
@@ -124,6 +130,107 @@ def print_logins(out: IO[str] | Any) -> None:
             out.write(f"  {username:<12} {Role(role).label}")
 
 
+_MEMO_SIZE = 10_000  # prepared values remembered per column
+
+
+def _batches(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    it = iter(rows)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def insert_rows(
+    model: type[models.Model],
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    now: datetime,
+    batch_size: int = 5000,
+) -> int:
+    """INSERT `rows` into `model`'s table in order; return how many were written.
+
+    A row maps field attnames (`team_id` for a foreign key) to Python values. A field it leaves
+    out gets `now` if it is `auto_now`/`auto_now_add` or defaults to `timezone.now`, else what a
+    new model instance would get (a callable default is called for each row). Values go through
+    the field's own `get_db_prep_save`, memoised per field: demo data repeats a few values a lot.
+    An auto-increment primary key comes from the database; read it back by a natural key.
+    """
+    connection = connections[router.db_for_write(model)]
+    fields = [f for f in model._meta.concrete_fields if f is not model._meta.auto_field]
+    known = {f.attname for f in fields}
+    # Per column: attname, field, memo of prepared values, and for a row that leaves it out
+    # either a prepared constant or a callable whose result is prepared per row.
+    spec: list[tuple[str, models.Field[Any, Any], dict[Any, Any], Any, Any]] = []
+    for f in fields:
+        constant: Any = NOT_PROVIDED
+        make: Any = None
+        auto = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        if auto or f.default is timezone.now:
+            constant = f.get_db_prep_save(now, connection)
+        elif f.db_default is not NOT_PROVIDED:
+            pass  # a database expression: the row has to give a value
+        elif f.has_default() and callable(f.default):
+            make = f.get_default
+        else:  # what a new model instance would get: the default, "" or None
+            constant = f.get_db_prep_save(f.get_default(), connection)
+        spec.append((f.attname, f, {}, constant, make))
+
+    def params(row: Mapping[str, Any]) -> list[Any]:
+        if unknown := row.keys() - known:
+            raise ValueError(f"{model.__name__} has no column {sorted(unknown)[0]!r}")
+        values = []
+        for attname, f, memo, constant, make in spec:
+            if attname in row:
+                value = row[attname]
+            elif make is not None:
+                value = make()
+            elif constant is NOT_PROVIDED:
+                raise ValueError(f"{model.__name__}.{attname} needs a value")
+            else:
+                values.append(constant)
+                continue
+            key = (type(value), value)
+            try:
+                prepped = memo[key]
+            except KeyError:
+                prepped = f.get_db_prep_save(value, connection)
+                if len(memo) < _MEMO_SIZE:
+                    memo[key] = prepped
+            except TypeError:  # unhashable (a dict for a JSONField)
+                prepped = f.get_db_prep_save(value, connection)
+            values.append(prepped)
+        return values
+
+    qn = connection.ops.quote_name
+    # Only quoted names from the model's _meta go into the SQL; every value is a parameter.
+    columns = ", ".join(qn(str(f.column)) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    written = 0
+    with connection.cursor() as cursor:
+        for batch in _batches(rows, batch_size):
+            cursor.executemany(sql, [params(row) for row in batch])
+            written += len(batch)
+    return written
+
+
+def set_column(model: type[models.Model], attname: str, values: Mapping[int, Any]) -> None:
+    """UPDATE one column of the rows with the given primary keys (`{pk: value}`)."""
+    connection = connections[router.db_for_write(model)]
+    (f,) = [f for f in model._meta.concrete_fields if f.attname == attname]
+    qn = connection.ops.quote_name
+    table, column = qn(model._meta.db_table), qn(str(f.column))
+    where = qn(str(model._meta.pk.column))
+    sql = f"UPDATE {table} SET {column} = %s WHERE {where} = %s"  # noqa: S608 - quoted _meta names
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            sql, [(f.get_db_prep_save(value, connection), pk) for pk, value in values.items()]
+        )
+
+
+def _pks(model: type[models.Model], key: str) -> dict[Any, int]:
+    return dict(model._base_manager.values_list(key, "pk"))
+
+
 @transaction.atomic
 def generate(*, size: str = "small", seed: int = 1) -> DemoResult:
     if size not in SIZES:
@@ -132,85 +239,87 @@ def generate(*, size: str = "small", seed: int = 1) -> DemoResult:
     plan = SIZES[size]
     now = timezone.now().replace(microsecond=0)
     password = make_password(DEMO_PASSWORD, salt=f"kamdemo{seed}")
-    departments = {
-        name: Department(name=name, kind=kind, email=f"{name.lower()}@example.com")
-        for name, kind in DEPARTMENTS
-    }
-    Department.objects.bulk_create(departments.values())
-    teams = {name: Team(name=name) for name in TEAM_LEADS}
-    teams.update(
-        {
-            f"{REGIONS[i % len(REGIONS)]} {i + 1}": Team(
-                name=f"{REGIONS[i % len(REGIONS)]} {i + 1}"
-            )
-            for i in range(plan["teams"])
-        }
+    tables: dict[str, int] = {}
+
+    def insert(model: type[models.Model], rows: Iterable[Mapping[str, Any]]) -> None:
+        table = model._meta.db_table
+        tables[table] = tables.get(table, 0) + insert_rows(model, rows, now=now)
+
+    insert(
+        Department,
+        (
+            {"name": name, "kind": kind, "email": f"{name.lower()}@example.com"}
+            for name, kind in DEPARTMENTS
+        ),
     )
-    Team.objects.bulk_create(teams.values())
-    users = [
-        User(
-            username=username,
-            role=role,
-            first_name=first,
-            last_name=last,
-            password=password,
-            email=f"{username}@example.com",
-            team=teams.get(team) if team else None,
-            department=departments.get(dept) if dept else None,
-            is_staff=role == Role.ADMIN,
-            is_superuser=role == Role.ADMIN,
-        )
+    departments = _pks(Department, "name")
+    team_names = list(TEAM_LEADS) + [
+        f"{REGIONS[i % len(REGIONS)]} {i + 1}" for i in range(plan["teams"])
+    ]
+    insert(Team, ({"name": name} for name in team_names))
+    teams = _pks(Team, "name")
+
+    people: list[dict[str, Any]] = [
+        {
+            "username": username,
+            "role": role,
+            "first_name": first,
+            "last_name": last,
+            "password": password,
+            "email": f"{username}@example.com",
+            "team_id": teams[team] if team else None,
+            "department_id": departments[dept] if dept else None,
+            "is_staff": role == Role.ADMIN,
+            "is_superuser": role == Role.ADMIN,
+        }
         for username, role, first, last, team, dept in ROSTER
     ]
-    extra_teams = list(teams.values())[len(TEAM_LEADS) :] or list(teams.values())
+    extra_teams = team_names[len(TEAM_LEADS) :] or team_names
+    roles = (
+        [Role.ACCOUNT_MANAGER] * 6
+        + [Role.KEY_ACCOUNT_MANAGER] * 2
+        + [Role.SERVICE_AGENT, Role.DEPARTMENT_STAFF]
+    )
     for i in range(plan["users"]):
         first, last = rng.choice(FIRST), rng.choice(LAST)
-        role = rng.choice(
-            [Role.ACCOUNT_MANAGER] * 6
-            + [Role.KEY_ACCOUNT_MANAGER] * 2
-            + [Role.SERVICE_AGENT, Role.DEPARTMENT_STAFF]
-        )
+        role = rng.choice(roles)
         scoped = role in (Role.SERVICE_AGENT, Role.DEPARTMENT_STAFF)
-        users.append(
-            User(
-                username=f"{first}.{last}.{i}".lower(),
-                role=role,
-                first_name=first,
-                last_name=last,
-                password=password,
-                email=f"{first}.{last}.{i}@example.com".lower(),
-                team=None if scoped else extra_teams[i % len(extra_teams)],
-                department=departments["Service" if role == Role.SERVICE_AGENT else "Logistics"]
-                if scoped
-                else departments["Sales"],
-            )
+        department = (
+            ("Service" if role == Role.SERVICE_AGENT else "Logistics") if scoped else "Sales"
         )
-    User.objects.bulk_create(users, batch_size=1000)
-    by_name = {user.username: user for user in users[: len(ROSTER)]}
-    leads = []
-    for team_name, username in TEAM_LEADS.items():
-        teams[team_name].lead = by_name[username]
-        leads.append(teams[team_name])
-    members = {}
-    for user in users[len(ROSTER) :]:
-        if user.team_id and user.team.name not in TEAM_LEADS:
-            members.setdefault(user.team.name, user)
-    for team_name, lead in members.items():
-        teams[team_name].lead = lead
-        leads.append(teams[team_name])
-    Team.objects.bulk_update(leads, ["lead"], batch_size=1000)
-    notices = []
-    for user in users:
-        for n in range(plan["notices"]):
-            title, body = NOTICES[(n + user.pk) % len(NOTICES)]
-            notices.append(
-                Notification(
-                    recipient=user,
-                    title=title,
-                    body=body,
-                    created_at=now - timedelta(hours=n * 7 + rng.randint(0, 6)),
-                )
-            )
-    Notification.objects.bulk_create(notices, batch_size=2000)
-    rows = len(departments) + len(teams) + len(users) + len(leads) + len(notices)
-    return DemoResult(rows=rows, users=len(users))
+        people.append(
+            {
+                "username": f"{first}.{last}.{i}".lower(),
+                "role": role,
+                "first_name": first,
+                "last_name": last,
+                "password": password,
+                "email": f"{first}.{last}.{i}@example.com".lower(),
+                "team_id": None if scoped else teams[extra_teams[i % len(extra_teams)]],
+                "department_id": departments[department],
+            }
+        )
+    insert(User, people)
+    user_pks = _pks(User, "username")
+    # The named teams are led by their roster login; every other team by its first member.
+    leads = {teams[team]: user_pks[username] for team, username in TEAM_LEADS.items()}
+    for person in people[len(ROSTER) :]:
+        if person["team_id"] is not None:
+            leads.setdefault(person["team_id"], user_pks[person["username"]])
+    set_column(Team, "lead_id", leads)
+
+    def notification_rows() -> Iterator[dict[str, Any]]:
+        # By position, not by primary key, so the data does not depend on the id sequences.
+        for number, person in enumerate(people, start=1):
+            recipient = user_pks[person["username"]]
+            for n in range(plan["notices"]):
+                title, body = NOTICES[(n + number) % len(NOTICES)]
+                yield {
+                    "recipient_id": recipient,
+                    "title": title,
+                    "body": body,
+                    "created_at": now - timedelta(hours=n * 7 + rng.randint(0, 6)),
+                }
+
+    insert(Notification, notification_rows())
+    return DemoResult(rows=sum(tables.values()), users=len(people), tables=tables)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -15,6 +16,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--size", choices=sorted(SIZES), default="small")
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--json",
+            action="store_true",
+            help="print one JSON object (size, seed, rows, users, tables, seconds) instead of "
+            "the summary and the logins; for scripts and `make bench`",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if get_user_model().objects.exists():
@@ -25,6 +32,17 @@ class Command(BaseCommand):
         started = time.perf_counter()
         result = generate(size=options["size"], seed=options["seed"])
         elapsed = max(time.perf_counter() - started, 1e-9)
+        if options["json"]:
+            summary = {
+                "size": options["size"],
+                "seed": options["seed"],
+                "rows": result.rows,
+                "users": result.users,
+                "tables": result.tables,
+                "seconds": round(elapsed, 6),
+            }
+            self.stdout.write(json.dumps(summary, sort_keys=True))
+            return
         self.stdout.write(
             f"Demo data ({options['size']}, seed {options['seed']}): {result.rows} rows, "
             f"{result.users} users in {elapsed:.1f}s ({result.rows / elapsed:,.0f} rows/s)."
