@@ -9,7 +9,7 @@ export KAM_DATA_DIR
 
 help:
 	@echo "make run    set up and serve KAM with demo data on http://127.0.0.1:8000"
-	@echo "make test   set up and run lint, the import layers, the migration check and the tests"
+	@echo "make test   set up and run ruff, the import layers, mypy, the migration check and the tests"
 	@echo "make bench  run the benchmarks in benchmarks/"
 	@echo "make lint   ruff + mypy;  make fmt  format the code"
 
@@ -40,6 +40,7 @@ run: install
 test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy kam
 	$(BIN)/kam makemigrations --check --dry-run
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 

@@ -20,9 +20,9 @@ from rest_framework.views import exception_handler
 class ApplicationError(Exception):
     """A rule of the domain said no. Views turn it into a clear message, the API into JSON."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
-    code = "invalid"
-    default_message = "The request could not be carried out."
+    status_code: int = status.HTTP_400_BAD_REQUEST
+    code: str = "invalid"
+    default_message: str = "The request could not be carried out."
 
     def __init__(
         self,

@@ -10,12 +10,14 @@ if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
     from django.contrib.auth.models import AnonymousUser
 
+    from kam.core.access import Action
+
 _M = TypeVar("_M", bound=models.Model)
 
 
 class KamQuerySet(models.QuerySet[_M]):
     def visible_to(
-        self, user: AbstractBaseUser | AnonymousUser, action: str = "view"
+        self, user: AbstractBaseUser | AnonymousUser, action: Action = "view"
     ) -> KamQuerySet[_M]:
         """Only the rows `user` may see (or change, delete): the one rule of `kam.core.access`."""
         from kam.core.access import visible_q

@@ -10,11 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django_stubs_ext import StrOrPromise
+
 
 @dataclass(frozen=True)
 class NavItem:
     key: str
-    label: str
+    label: StrOrPromise
     url_name: str
     icon: str
     order: int = 100

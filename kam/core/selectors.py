@@ -48,16 +48,17 @@ def trash_list(*, user: Any, limit_per_model: int = 200) -> list[TrashItem]:
             .select_related("deleted_by")
             .order_by("-deleted_at")[:limit_per_model]
         )
-        items.extend(
-            TrashItem(
-                record=row,
-                model_label=model._meta.label_lower,
-                kind=str(model._meta.verbose_name),
-                deleted_at=row.deleted_at,
-                restorable_until=row.deleted_at + retention,
+        for row in rows:
+            deleted_at: datetime = row.deleted_at  # type: ignore[assignment]  # in_trash()
+            items.append(
+                TrashItem(
+                    record=row,
+                    model_label=model._meta.label_lower,
+                    kind=str(model._meta.verbose_name),
+                    deleted_at=deleted_at,
+                    restorable_until=deleted_at + retention,
+                )
             )
-            for row in rows
-        )
     return sorted(items, key=lambda item: item.deleted_at, reverse=True)
 
 

@@ -41,7 +41,7 @@ def versioned_update(
     raises ConflictError carrying the current values, and nothing is written.
     """
     model = instance._meta.model
-    locked = model._base_manager.select_for_update().get(pk=instance.pk)
+    locked: Any = model._base_manager.select_for_update().get(pk=instance.pk)
     if locked.version != expected_version:
         raise ConflictError(
             extra={"current": field_values(locked, list(changes)), "version": locked.version}
@@ -63,7 +63,7 @@ def soft_delete(*, instance: S, user: Any) -> S:
     """Move a record to the trash (audited as a change of `deleted_at`)."""
     if not access.can(user, instance, "delete"):
         raise NotFoundError() if not access.can(user, instance, "view") else PermissionDeniedError()
-    locked = instance._meta.model._base_manager.select_for_update().get(pk=instance.pk)
+    locked: Any = instance._meta.model._base_manager.select_for_update().get(pk=instance.pk)
     if locked.deleted_at is not None:
         return locked
     locked.deleted_at = timezone.now()
@@ -90,7 +90,7 @@ def restore(*, instance: S, user: Any) -> S:
             "Only its owner or an administrator can restore this record, "
             f"within {settings.KAM_TRASH_RETENTION_DAYS} days of its deletion."
         )
-    locked = instance._meta.model._base_manager.select_for_update().get(pk=instance.pk)
+    locked: Any = instance._meta.model._base_manager.select_for_update().get(pk=instance.pk)
     locked.deleted_at = None
     locked.deleted_by = None
     try:

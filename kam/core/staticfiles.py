@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.staticfiles.finders import BaseFinder
-from django.core.checks import Error
+from django.core.checks import CheckMessage, Error
 from django.core.files.storage import FileSystemStorage
 
 
@@ -24,7 +24,7 @@ def _assets() -> dict[str, tuple[Path, list[str]]]:
 
 
 class VendorFinder(BaseFinder):
-    def check(self, **kwargs: Any) -> list[Error]:
+    def check(self, **kwargs: Any) -> list[CheckMessage]:
         missing = [
             str(folder / name)
             for folder, files in _assets().values()
@@ -41,7 +41,9 @@ class VendorFinder(BaseFinder):
             )
         ]
 
-    def find(self, path: str, find_all: bool = False, **kwargs: Any) -> str | list[str]:
+    def find(  # type: ignore[override]
+        self, path: str, find_all: bool = False, **kwargs: Any
+    ) -> str | list[str]:
         find_all = find_all or kwargs.get("all", False)
         for prefix, (folder, files) in _assets().items():
             name = path.removeprefix(f"{prefix}/")

@@ -14,6 +14,7 @@ from kam.core import access, registry, selectors, services
 from kam.core.errors import ApplicationError
 from kam.core.filters import AuditEntryFilterSet
 from kam.core.health import health
+from kam.core.http import KamRequest
 
 
 @never_cache
@@ -45,7 +46,7 @@ def search_palette(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: KamRequest) -> HttpResponse:
     entries = AuditEntryFilterSet(request.GET, queryset=selectors.audit_list(user=request.user)).qs
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     template = "core/partials/_audit_rows.html" if request.htmx else "core/audit_list.html"

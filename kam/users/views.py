@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from kam.core import access
 from kam.core.errors import ConflictError, NotFoundError
+from kam.core.http import KamRequest
 from kam.core.selectors import record_history
 from kam.users import selectors, services
 from kam.users.forms import KamPasswordChangeForm, LoginForm, ProfileForm
@@ -40,7 +41,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: KamRequest) -> HttpResponse:
     user = request.user
     form = ProfileForm(request.POST or None, instance=user, initial={"version": user.version})
     conflict = None
@@ -110,7 +111,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def notifications_mark_read(request: HttpRequest) -> HttpResponse:
+def notifications_mark_read(request: KamRequest) -> HttpResponse:
     services.notifications_mark_read(user=request.user)
     if request.htmx:
         return render(request, "users/partials/_notification_badge.html", {"unread_count": 0})

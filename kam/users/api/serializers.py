@@ -82,7 +82,9 @@ class UserCreateInputSerializer(serializers.Serializer):
 
 
 class TeamOutputSerializer(serializers.ModelSerializer):
-    lead = serializers.PrimaryKeyRelatedField(read_only=True)
+    lead: serializers.PrimaryKeyRelatedField[User] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
     member_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -93,7 +95,7 @@ class TeamOutputSerializer(serializers.ModelSerializer):
 
 class TeamInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
-    lead = serializers.PrimaryKeyRelatedField(
+    lead: serializers.PrimaryKeyRelatedField[User] = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True
     )
 

@@ -50,7 +50,7 @@ class UserViewSet(
     @extend_schema(request=s.UserMeUpdateInputSerializer, responses=s.UserOutputSerializer)
     @action(detail=False, methods=["get", "patch"], url_path="me")
     def me(self, request: Request) -> Response:
-        user = User.objects.select_related("team", "department").get(pk=request.user.pk)
+        user = User.objects.select_related("team", "department").get(pk=request.user.pk or 0)
         if request.method == "PATCH":
             data = s.UserMeUpdateInputSerializer(data=request.data, partial=True)
             data.is_valid(raise_exception=True)
@@ -157,5 +157,5 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(request=None, responses={204: None})
     @action(detail=False, methods=["post"], url_path="mark-read")
     def mark_read(self, request: Request) -> Response:
-        services.notifications_mark_read(user=request.user)
+        services.notifications_mark_read(user=self.request.user)  # type: ignore[arg-type]
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -62,5 +62,9 @@ class Command(BaseCommand):
                 except subprocess.TimeoutExpired:
                     worker.kill()
 
+        def on_sigterm(*_: Any) -> None:
+            stop()
+            sys.exit(0)
+
         atexit.register(stop)
-        signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
+        signal.signal(signal.SIGTERM, on_sigterm)
