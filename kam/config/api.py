@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("kam.core.api.urls")),
     path("", include("kam.users.api.urls")),
+    path("", include("kam.accounts.api.urls")),
 ]

@@ -11,5 +11,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
     path("", include("kam.users.urls")),
+    path("", include("kam.accounts.urls")),
     path("", include("kam.core.urls")),
 ]

@@ -54,8 +54,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "auditlog",
     "axes",
+    "django_countries",
     "kam.core",
     "kam.users",
+    "kam.accounts",
     "kam.demo",
 ]
 
@@ -227,6 +229,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Choice sets that share a field name get names of their own in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelEnum": "kam.accounts.choices.Channel",
+        "AccountKindEnum": "kam.accounts.choices.Kind",
+        "AddressKindEnum": "kam.accounts.choices.AddressKind",
+        "DepartmentKindEnum": "kam.users.models.Department.Kind",
+    },
 }
 
 # --- Background work --------------------------------------------------------------------------
@@ -273,6 +282,8 @@ AUDITLOG_INCLUDE_ALL_MODELS = False
 
 # --- KAM --------------------------------------------------------------------------------------
 KAM_TRASH_RETENTION_DAYS = 30
+# Region used to read phone numbers typed without a country code (ISO 3166 alpha-2, e.g. DE).
+KAM_DEFAULT_PHONE_REGION = env.str("KAM_DEFAULT_PHONE_REGION", default="")
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+from django_countries.serializers import CountryFieldMixin
+from rest_framework import serializers
+
+from kam.accounts.choices import Channel
+from kam.accounts.models import Account, AccountAddress, Contact, ContactConsent
+from kam.core.api.mixins import ConfidentialFieldsMixin
+
+
+class AccountAddressSerializer(CountryFieldMixin, serializers.ModelSerializer):
+    class Meta:
+        model = AccountAddress
+        fields = ["kind", "street", "city", "postal_code", "region", "country"]
+
+
+class AccountOutputSerializer(
+    ConfidentialFieldsMixin, CountryFieldMixin, serializers.ModelSerializer
+):
+    tags: serializers.SlugRelatedField[Account] = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="name"
+    )
+    addresses = AccountAddressSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Account
+        fields = [
+            "id",
+            "name",
+            "legal_name",
+            "country",
+            "tax_number",
+            "registration_number",
+            "industry",
+            "size_band",
+            "website",
+            "domain",
+            "phones",
+            "emails",
+            "parent",
+            "kind",
+            "tier",
+            "status",
+            "owner",
+            "source",
+            "referred_by",
+            "credit_limit",
+            "currency",
+            "payment_terms_days",
+            "tags",
+            "custom",
+            "notes",
+            "addresses",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class AccountInputSerializer(
+    ConfidentialFieldsMixin, CountryFieldMixin, serializers.ModelSerializer
+):
+    """Shapes and types only; the service validates e-mails, phones, tax numbers, links."""
+
+    phones = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
+    emails = serializers.ListField(child=serializers.CharField(max_length=254), required=False)
+    custom = serializers.DictField(required=False)
+    version = serializers.IntegerField(required=False, min_value=1)
+
+    class Meta:
+        model = Account
+        fields = [
+            "name",
+            "legal_name",
+            "country",
+            "tax_number",
+            "registration_number",
+            "industry",
+            "size_band",
+            "website",
+            "phones",
+            "emails",
+            "parent",
+            "kind",
+            "tier",
+            "status",
+            "owner",
+            "source",
+            "referred_by",
+            "credit_limit",
+            "currency",
+            "payment_terms_days",
+            "custom",
+            "notes",
+            "version",
+        ]
+        extra_kwargs = {"name": {"required": True}}
+
+
+class ContactConsentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ContactConsent
+        fields = ["channel", "is_granted", "given_at", "how"]
+        read_only_fields = fields
+
+
+class ContactOutputSerializer(serializers.ModelSerializer):
+    consents = ContactConsentSerializer(many=True, read_only=True)
+    account_name = serializers.CharField(source="account.name", read_only=True)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "account",
+            "account_name",
+            "first_name",
+            "middle_name",
+            "last_name",
+            "job_title",
+            "buying_role",
+            "emails",
+            "phones",
+            "preferred_channel",
+            "do_not_contact",
+            "birthday",
+            "notes",
+            "owner",
+            "custom",
+            "consents",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ContactInputSerializer(serializers.ModelSerializer):
+    phones = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
+    emails = serializers.ListField(child=serializers.CharField(max_length=254), required=False)
+    custom = serializers.DictField(required=False)
+    version = serializers.IntegerField(required=False, min_value=1)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "account",
+            "first_name",
+            "middle_name",
+            "last_name",
+            "job_title",
+            "buying_role",
+            "emails",
+            "phones",
+            "preferred_channel",
+            "do_not_contact",
+            "birthday",
+            "notes",
+            "owner",
+            "custom",
+            "version",
+        ]
+        extra_kwargs = {"last_name": {"required": True}}
+
+
+class ConsentInputSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    is_granted = serializers.BooleanField()
+    how = serializers.CharField(max_length=200, required=False, default="")

@@ -1,0 +1,5 @@
+from kam.core.errors import ApplicationError
+
+
+class AccountError(ApplicationError):
+    code = "invalid_account"

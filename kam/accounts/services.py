@@ -1,0 +1,358 @@
+"""Write use cases of the customer databank. Every write validates, audits and checks access."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kam.accounts import validation
+from kam.accounts.errors import AccountError
+from kam.accounts.models import (
+    Account,
+    AccountTeamMember,
+    Contact,
+    ContactConsent,
+    CustomField,
+    Tag,
+)
+from kam.core import access
+from kam.core.audit import acting_as
+from kam.core.errors import NotFoundError, PermissionDeniedError
+from kam.core.services import soft_delete, versioned_update
+
+ACCOUNT_FIELDS = frozenset(
+    [
+        "name",
+        "legal_name",
+        "country",
+        "tax_number",
+        "registration_number",
+        "industry",
+        "size_band",
+        "website",
+        "phones",
+        "emails",
+        "parent",
+        "kind",
+        "tier",
+        "status",
+        "owner",
+        "source",
+        "referred_by",
+        "credit_limit",
+        "currency",
+        "payment_terms_days",
+        "custom",
+        "notes",
+    ]
+)
+CONTACT_FIELDS = frozenset(
+    [
+        "account",
+        "first_name",
+        "last_name",
+        "middle_name",
+        "job_title",
+        "buying_role",
+        "emails",
+        "phones",
+        "preferred_channel",
+        "do_not_contact",
+        "birthday",
+        "notes",
+        "owner",
+        "custom",
+    ]
+)
+
+
+def _errors(fields: dict[str, list[str]]) -> None:
+    if fields:
+        raise AccountError(_("Some values are not valid."), fields=fields)
+
+
+def _clean_list(values: Any, cleaner: Any, field: str, errors: dict[str, list[str]]) -> list[str]:
+    if values in (None, ""):
+        return []
+    if isinstance(values, str):
+        values = list(values.replace(";", ",").split(","))
+    cleaned: list[str] = []
+    for value in values:
+        if not str(value).strip():
+            continue
+        try:
+            item = cleaner(str(value))
+        except ValidationError as error:
+            errors.setdefault(field, []).extend(error.messages)
+            continue
+        if item not in cleaned:
+            cleaned.append(item)
+    return cleaned
+
+
+def clean_custom(applies_to: str, values: Any, errors: dict[str, list[str]]) -> dict[str, Any]:
+    """Check custom-field values against their definitions; unknown keys are refused."""
+    values = values or {}
+    if not isinstance(values, dict):
+        errors["custom"] = [_("Custom fields must be an object of key: value.")]
+        return {}
+    definitions = {f.key: f for f in CustomField.objects.filter(applies_to=applies_to)}
+    cleaned: dict[str, Any] = {}
+    for key, raw in values.items():
+        definition = definitions.get(key)
+        if definition is None:
+            errors.setdefault(f"custom.{key}", []).append(_("There is no custom field %s.") % key)
+            continue
+        try:
+            cleaned[key] = _custom_value(definition, raw)
+        except (ValueError, InvalidOperation):
+            errors.setdefault(f"custom.{key}", []).append(
+                _("%(value)s is not a valid %(type)s.")
+                % {"value": raw, "type": definition.get_field_type_display().lower()}
+            )
+    for key, definition in definitions.items():
+        if definition.is_required and cleaned.get(key) in (None, ""):
+            errors.setdefault(f"custom.{key}", []).append(_("This field is required."))
+    return cleaned
+
+
+def _custom_value(definition: CustomField, raw: Any) -> Any:
+    if raw in (None, ""):
+        return None
+    kind = definition.field_type
+    if kind == "number":
+        return str(Decimal(str(raw).replace(",", ".").strip()))
+    if kind == "date":
+        return date.fromisoformat(str(raw).strip()).isoformat()
+    if kind == "boolean":
+        text = str(raw).strip().lower()
+        if text in {"1", "true", "yes", "y", "да"}:
+            return True
+        if text in {"0", "false", "no", "n", "нет"}:
+            return False
+        raise ValueError(raw)
+    if kind == "choice":
+        if str(raw) not in definition.options:
+            raise ValueError(raw)
+        return str(raw)
+    return str(raw)[:1000]
+
+
+def clean_account_data(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
+    """Validate and normalise account fields; raises AccountError naming each bad field."""
+    unknown = set(data) - ACCOUNT_FIELDS
+    errors: dict[str, list[str]] = {name: [_("Unknown field.")] for name in unknown}
+    cleaned = {key: value for key, value in data.items() if key in ACCOUNT_FIELDS}
+    if "name" in cleaned or not partial:
+        cleaned["name"] = str(cleaned.get("name") or "").strip()
+        if not cleaned["name"]:
+            errors["name"] = [_("This field is required.")]
+    country = str(cleaned.get("country") or "").upper()
+    if "country" in cleaned:
+        cleaned["country"] = country
+    if "emails" in cleaned:
+        cleaned["emails"] = _clean_list(cleaned["emails"], validation.clean_email, "emails", errors)
+    if "phones" in cleaned:
+        cleaned["phones"] = _clean_list(
+            cleaned["phones"],
+            lambda v: validation.clean_phone(v, country or None),
+            "phones",
+            errors,
+        )
+    if cleaned.get("tax_number"):
+        try:
+            cleaned["tax_number"] = validation.clean_tax_number(cleaned["tax_number"], country)
+        except ValidationError as error:
+            errors["tax_number"] = error.messages
+    if "custom" in cleaned:
+        cleaned["custom"] = clean_custom(CustomField.AppliesTo.ACCOUNT, cleaned["custom"], errors)
+    _errors(errors)
+    return cleaned
+
+
+def _derive(account: Account) -> None:
+    account.name_key = validation.name_key(account.name)
+    account.domain = validation.domain_of(account.website) or (
+        validation.domain_of(account.emails[0]) if account.emails else ""
+    )
+
+
+def _full_clean(instance: Any) -> None:
+    try:
+        instance.full_clean()
+    except ValidationError as error:
+        raise AccountError(_("Some values are not valid."), fields=error.message_dict) from None
+
+
+def _check_links(*, user: Any, accounts: Iterable[Account | None]) -> None:
+    """Linking records needs the right to change both: parent and referrer must be editable."""
+    for linked in accounts:
+        if linked is not None and not access.can(user, linked, "change"):
+            raise NotFoundError(_("The linked account does not exist or is not yours to change."))
+
+
+@transaction.atomic
+def account_create(*, user: Any, data: dict[str, Any]) -> Account:
+    """Create an account. The owner defaults to the creator; only those who change every
+    account may give it to someone else."""
+    if access.is_read_only(user):
+        raise PermissionDeniedError()
+    cleaned = clean_account_data(data)
+    owner = cleaned.pop("owner", None) or user
+    if owner != user and not access.changes_all(user):
+        raise PermissionDeniedError(_("Only the head of sales or an admin can assign accounts."))
+    _check_links(user=user, accounts=[cleaned.get("parent"), cleaned.get("referred_by")])
+    account = Account(owner=owner, **cleaned)
+    _derive(account)
+    _full_clean(account)
+    with acting_as(user):
+        account.save()
+    return account
+
+
+@transaction.atomic
+def account_update(
+    *, user: Any, account: Account, expected_version: int, data: dict[str, Any]
+) -> Account:
+    access.get_for(user, Account.objects.all(), account.pk, "change")
+    cleaned = clean_account_data(data, partial=True)
+    hidden = set(access.hidden_fields(user, Account)) & set(cleaned)
+    if hidden:
+        raise PermissionDeniedError(_("You may not change %s.") % ", ".join(sorted(hidden)))
+    if "owner" in cleaned and cleaned["owner"] != account.owner and not access.changes_all(user):
+        raise PermissionDeniedError(_("Only the head of sales or an admin can reassign accounts."))
+    if cleaned.get("parent") is not None and _is_descendant(cleaned["parent"], account):
+        raise AccountError(fields={"parent": [_("An account cannot be its own group's child.")]})
+    _check_links(user=user, accounts=[cleaned.get("parent"), cleaned.get("referred_by")])
+    preview = Account(
+        **{
+            **{f: getattr(account, f) for f in ("name", "website", "emails")},
+            **{k: v for k, v in cleaned.items() if k in ("name", "website", "emails")},
+        }
+    )
+    _derive(preview)
+    cleaned.update(name_key=preview.name_key, domain=preview.domain)
+    try:
+        return versioned_update(
+            instance=account, expected_version=expected_version, changes=cleaned, user=user
+        )
+    except ValidationError as error:
+        raise AccountError(_("Some values are not valid."), fields=error.message_dict) from None
+
+
+def _is_descendant(candidate: Account, account: Account) -> bool:
+    """Whether `candidate` is `account` or below it in the group (a cycle if made parent)."""
+    seen: set[int] = set()
+    node: Account | None = candidate
+    while node is not None and node.pk not in seen:
+        if node.pk == account.pk:
+            return True
+        seen.add(node.pk)
+        node = node.parent
+    return False
+
+
+@transaction.atomic
+def account_delete(*, user: Any, account: Account) -> Account:
+    return soft_delete(instance=account, user=user)
+
+
+@transaction.atomic
+def account_set_team(*, user: Any, account: Account, members: dict[Any, str]) -> None:
+    """Replace the account team: `{user: role}`. Needs the right to change the account."""
+    access.get_for(user, Account.objects.all(), account.pk, "change")
+    with acting_as(user):
+        AccountTeamMember.objects.filter(account=account).exclude(user__in=list(members)).delete()
+        for member, role in members.items():
+            AccountTeamMember.objects.update_or_create(
+                account=account, user=member, defaults={"role": role}
+            )
+
+
+@transaction.atomic
+def account_set_tags(*, user: Any, account: Account, names: Iterable[str]) -> list[Tag]:
+    access.get_for(user, Account.objects.all(), account.pk, "change")
+    tags = [Tag.objects.get_or_create(name=name.strip()[:50])[0] for name in names if name.strip()]
+    with acting_as(user):
+        account.tags.set(tags)
+    return tags
+
+
+def clean_contact_data(
+    data: dict[str, Any], *, partial: bool = False, region: str | None = None
+) -> dict[str, Any]:
+    unknown = set(data) - CONTACT_FIELDS
+    errors: dict[str, list[str]] = {name: [_("Unknown field.")] for name in unknown}
+    cleaned = {key: value for key, value in data.items() if key in CONTACT_FIELDS}
+    if "last_name" in cleaned or not partial:
+        cleaned["last_name"] = str(cleaned.get("last_name") or "").strip()
+        if not cleaned["last_name"]:
+            errors["last_name"] = [_("This field is required.")]
+    if "emails" in cleaned:
+        cleaned["emails"] = _clean_list(cleaned["emails"], validation.clean_email, "emails", errors)
+    if "phones" in cleaned:
+        cleaned["phones"] = _clean_list(
+            cleaned["phones"], lambda v: validation.clean_phone(v, region), "phones", errors
+        )
+    if "custom" in cleaned:
+        cleaned["custom"] = clean_custom(CustomField.AppliesTo.CONTACT, cleaned["custom"], errors)
+    _errors(errors)
+    return cleaned
+
+
+@transaction.atomic
+def contact_create(*, user: Any, data: dict[str, Any]) -> Contact:
+    account = data.get("account")
+    if account is None:
+        raise AccountError(fields={"account": [_("This field is required.")]})
+    access.get_for(user, Account.objects.all(), account.pk, "change")
+    cleaned = clean_contact_data(data, region=str(account.country) or None)
+    cleaned.setdefault("owner", account.owner)
+    contact = Contact(**cleaned)
+    _full_clean(contact)
+    with acting_as(user):
+        contact.save()
+    return contact
+
+
+@transaction.atomic
+def contact_update(
+    *, user: Any, contact: Contact, expected_version: int, data: dict[str, Any]
+) -> Contact:
+    access.get_for(user, Contact.objects.all(), contact.pk, "change")
+    if "account" in data and data["account"] != contact.account:
+        access.get_for(user, Account.objects.all(), data["account"].pk, "change")
+    cleaned = clean_contact_data(data, partial=True, region=str(contact.account.country) or None)
+    try:
+        return versioned_update(
+            instance=contact, expected_version=expected_version, changes=cleaned, user=user
+        )
+    except ValidationError as error:
+        raise AccountError(_("Some values are not valid."), fields=error.message_dict) from None
+
+
+@transaction.atomic
+def contact_delete(*, user: Any, contact: Contact) -> Contact:
+    return soft_delete(instance=contact, user=user)
+
+
+@transaction.atomic
+def contact_set_consent(
+    *, user: Any, contact: Contact, channel: str, is_granted: bool, how: str = ""
+) -> ContactConsent:
+    """Record that a contact gave or withdrew consent on a channel (when: now)."""
+    access.get_for(user, Contact.objects.all(), contact.pk, "change")
+    with acting_as(user):
+        consent, _created = ContactConsent.objects.update_or_create(
+            contact=contact,
+            channel=channel,
+            defaults={"is_granted": is_granted, "given_at": timezone.now(), "how": how[:200]},
+        )
+    return consent
