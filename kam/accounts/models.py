@@ -252,3 +252,140 @@ class CustomField(SoftDeleteModel):
 
     def __str__(self) -> str:
         return self.label
+
+
+class MatchKey(models.Model):
+    """A normalised value that identifies a company or a person (name, domain, tax number,
+    e-mail, phone): the index the duplicate finder looks candidates up in."""
+
+    class Kind(models.TextChoices):
+        NAME = "name", _("Name")
+        DOMAIN = "domain", _("Domain")
+        TAX = "tax", _("Tax number")
+        EMAIL = "email", _("E-mail")
+        PHONE = "phone", _("Phone")
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    value = models.CharField(max_length=255)
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.CASCADE, related_name="match_keys"
+    )
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="match_keys"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "value"], name="match_key_lookup_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(account__isnull=False) ^ models.Q(contact__isnull=False),
+                name="match_key_one_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+
+class SavedFilter(TimeStampedModel):
+    """A named set of list filters a user keeps (and may share with everyone)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters"
+    )
+    list_name = models.CharField(max_length=20)
+    name = models.CharField(_("name"), max_length=100)
+    query = models.CharField(_("filters"), max_length=2000)
+    is_shared = models.BooleanField(_("shared with everyone"), default=False)
+
+    access: ClassVar[AccessSpec] = AccessSpec(owner="owner")
+
+    class Meta:
+        ordering = ["list_name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "list_name", "name"], name="saved_filter_name_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportJob(TimeStampedModel):
+    """One import of a file of accounts or contacts: its options, progress and outcome."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    class Target(models.TextChoices):
+        ACCOUNTS = "accounts", _("Accounts")
+        CONTACTS = "contacts", _("Contacts")
+
+    target = models.CharField(max_length=10, choices=Target.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_jobs"
+    )
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    file_sha256 = models.CharField(max_length=64, db_index=True)
+    mapping = models.JSONField(default=dict, blank=True)
+    options = models.JSONField(default=dict, blank=True)
+    is_dry_run = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    access: ClassVar[AccessSpec] = AccessSpec(owner="created_by")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_target_display()} from {self.original_name}"
+
+
+class ImportRowError(models.Model):
+    """Why one row (or one cell) of an import was not taken."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="row_errors")
+    row_number = models.PositiveIntegerField()
+    column = models.CharField(max_length=255, blank=True)
+    value = models.CharField(max_length=500, blank=True)
+    reason = models.CharField(max_length=500)
+
+    class Meta:
+        ordering = ["row_number", "pk"]
+
+    def __str__(self) -> str:
+        return f"row {self.row_number}: {self.reason}"
+
+
+class ImportLedger(models.Model):
+    """Which row of which file became which record, written in the same transaction as the
+    record: re-running a file after a crash skips what was already imported."""
+
+    file_sha256 = models.CharField(max_length=64)
+    target = models.CharField(max_length=10)
+    row_number = models.PositiveIntegerField()
+    object_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["file_sha256", "target", "row_number"], name="import_ledger_row_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_sha256[:8]}:{self.target}:{self.row_number}"
