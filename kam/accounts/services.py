@@ -205,6 +205,9 @@ def account_create(*, user: Any, data: dict[str, Any]) -> Account:
     if access.is_read_only(user):
         raise PermissionDeniedError()
     cleaned = clean_account_data(data)
+    hidden = set(access.hidden_fields(user, Account)) & {k for k, v in cleaned.items() if v}
+    if hidden:
+        raise PermissionDeniedError(_("You may not set %s.") % ", ".join(sorted(hidden)))
     owner = cleaned.pop("owner", None) or user
     if owner != user and not access.changes_all(user):
         raise PermissionDeniedError(_("Only the head of sales or an admin can assign accounts."))

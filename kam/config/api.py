@@ -1,9 +1,21 @@
-"""Mounts every app's API router under /api/v1/."""
+"""Mounts every app's API under /api/v1/ and one API root that lists every resource."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
+from rest_framework.routers import DefaultRouter
+
+from kam.accounts.api import urls as accounts_api
+from kam.core.api import urls as core_api
+from kam.core.api.views import api_not_found
+from kam.users.api import urls as users_api
+
+APPS = (core_api, users_api, accounts_api)
+
+# Apps use SimpleRouter (no root of their own); this router only serves the combined root.
+_root = DefaultRouter()
+_root.registry = [entry for app in APPS for entry in app.router.registry]
 
 urlpatterns = [
-    path("", include("kam.core.api.urls")),
-    path("", include("kam.users.api.urls")),
-    path("", include("kam.accounts.api.urls")),
+    path("", _root.get_api_root_view(), name="api-root"),
+    *[path("", include(app.urlpatterns)) for app in APPS],
+    re_path(r"^.*$", api_not_found),
 ]

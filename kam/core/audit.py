@@ -44,11 +44,19 @@ def connect() -> None:
 
 
 def register(
-    model: type[Model], *, exclude: tuple[str, ...] = (), m2m: tuple[str, ...] = ()
+    model: type[Model],
+    *,
+    exclude: tuple[str, ...] = (),
+    m2m: tuple[str, ...] = (),
+    include: tuple[str, ...] = (),
 ) -> None:
-    """Audit every create, update and delete of `model` (fields old -> new)."""
+    """Audit every create, update and delete of `model` (fields old -> new); `include` names
+    the only fields to record, where a model carries bookkeeping or reverse relations."""
+    # Only the model's own columns: reverse relations are not fields of the record.
+    columns = [field.name for field in model._meta.concrete_fields]
     auditlog.register(
         model,
+        include_fields=list(include or columns),
         exclude_fields=["updated_at", "version", *exclude],
         m2m_fields=set(m2m),
     )

@@ -35,6 +35,8 @@ class VersionedModel(TimeStampedModel):
     version = models.PositiveIntegerField(default=1, editable=False)
 
     access: ClassVar[AccessSpec] = AccessSpec()
+    # Fields whose saves are bookkeeping, not edits: they do not make an open form stale.
+    unversioned_fields: ClassVar[frozenset[str]] = frozenset()
 
     objects: ClassVar[Any] = KamQuerySet.as_manager()
 
@@ -42,9 +44,10 @@ class VersionedModel(TimeStampedModel):
         abstract = True
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
+        update_fields = kwargs.get("update_fields")
+        bookkeeping = update_fields is not None and set(update_fields) <= self.unversioned_fields
+        if not self._state.adding and not bookkeeping:
             self.version += 1
-            update_fields = kwargs.get("update_fields")
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "version", "updated_at"}
         super().save(*args, **kwargs)

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from kam.core import access, registry, selectors, services
 from kam.core.errors import ApplicationError
@@ -18,7 +18,7 @@ from kam.core.http import KamRequest
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     healthy, report = health()
     return JsonResponse(report, status=200 if healthy else 503)

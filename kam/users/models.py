@@ -100,6 +100,7 @@ class User(VersionedModel, AbstractUser):  # type: ignore[django-manager-missing
     language = models.CharField(_("language"), max_length=8, blank=True, default="")
     phone = models.CharField(_("phone"), max_length=32, blank=True, default="")
     objects: ClassVar[UserManager[User]] = UserManager()  # type: ignore[assignment]
+    unversioned_fields = frozenset({"last_login", "password"})
 
     access: ClassVar[AccessSpec] = AccessSpec(public=True)
 

@@ -117,6 +117,16 @@ def _end_sessions(user: User) -> int:
 
 
 @transaction.atomic
+def user_activate(*, user: User, actor: Any | None) -> User:
+    """Let a deactivated user sign in again (he needs a new token: the old ones were ended)."""
+    _require_admin(actor)
+    user.is_active = True
+    with acting_as(actor):
+        user.save(update_fields=["is_active"])
+    return user
+
+
+@transaction.atomic
 def user_set_password(*, user: User, password: str, actor: Any | None) -> User:
     if actor is None or actor.pk != user.pk:
         _require_admin(actor)

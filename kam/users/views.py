@@ -17,6 +17,7 @@ from kam.core.http import KamRequest
 from kam.core.selectors import record_history
 from kam.users import selectors, services
 from kam.users.forms import KamPasswordChangeForm, LoginForm, ProfileForm
+from kam.users.models import User
 from kam.users.permissions import access_team
 
 
@@ -42,7 +43,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 @login_required
 def profile(request: KamRequest) -> HttpResponse:
-    user = request.user
+    # A copy: an invalid form must not leave typed values on request.user (the header shows it).
+    user = User.objects.get(pk=request.user.pk)
     form = ProfileForm(request.POST or None, instance=user, initial={"version": user.version})
     conflict = None
     if request.method == "POST" and form.is_valid():
@@ -57,6 +59,10 @@ def profile(request: KamRequest) -> HttpResponse:
         except ConflictError as error:
             conflict = error.extra.get("current", {})
             form.add_error(None, error.message)
+            # The user has now seen the newer values: saving again applies his over them.
+            data = request.POST.copy()
+            data["version"] = str(error.extra["version"])
+            form.data = data
         else:
             messages.success(request, _("Your profile was saved."))
             return redirect("users:profile")

@@ -48,7 +48,24 @@ def connect() -> None:
 
     audit.register(Department)
     audit.register(Team)
-    audit.register(User, exclude=("password", "last_login", "date_joined", "created_at"))
+    audit.register(
+        User,
+        include=(
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "role",
+            "team",
+            "department",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "timezone",
+            "language",
+        ),
+    )
     registry.register_nav(registry.NavItem("home", _("Home"), "core:home", "house", order=0))
     registry.register_nav(
         registry.NavItem("teams", _("Teams"), "users:team_list", "people", order=900)

@@ -1,8 +1,8 @@
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import SimpleRouter
 
 from kam.accounts.api import views
 
-router = DefaultRouter()
+router = SimpleRouter()
 router.register("accounts", views.AccountViewSet, basename="account")
 router.register("contacts", views.ContactViewSet, basename="contact")
 urlpatterns = router.urls

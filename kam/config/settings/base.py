@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -15,6 +16,17 @@ import environ
 django_stubs_ext.monkeypatch()
 
 env = environ.Env()
+
+# An empty variable (`DATABASE_URL=` copied from .env.example) means "not set": use the default.
+for _name in [name for name, value in os.environ.items() if value == ""]:
+    if _name.startswith(("KAM_", "DATABASE_", "CELERY_", "EMAIL_")) or _name in {
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "CSRF_TRUSTED_ORIGINS",
+        "DEFAULT_FROM_EMAIL",
+        "FORWARDED_ALLOW_IPS",
+    }:
+        del os.environ[_name]
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 DATA_DIR = Path(env.str("KAM_DATA_DIR", default=str(Path.cwd() / "var"))).resolve()
@@ -74,7 +86,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "kam.core.audit_middleware.KamAuditlogMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -211,7 +223,14 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "kam.core.errors.api_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min"},
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("KAM_API_ANON_RATE", default="60/min"),
+        "user": env.str("KAM_API_USER_RATE", default="6000/min"),
+    },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 REST_KNOX = {
@@ -255,7 +274,6 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_QUEUES_NAMES = ["default", "mail", "insights", "reports"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -279,9 +297,13 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="kam@localhost")
 # --- Audit ------------------------------------------------------------------------------------
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 AUDITLOG_INCLUDE_ALL_MODELS = False
+# Read the old row through the base manager: a restored record's old row is in the trash.
+AUDITLOG_USE_BASE_MANAGER = True
 
 # --- KAM --------------------------------------------------------------------------------------
 KAM_TRASH_RETENTION_DAYS = 30
+# Reverse proxies whose X-Forwarded-For is believed (their own addresses), comma separated.
+KAM_TRUSTED_PROXIES = env.list("KAM_TRUSTED_PROXIES", default=[])
 # Region used to read phone numbers typed without a country code (ISO 3166 alpha-2, e.g. DE).
 KAM_DEFAULT_PHONE_REGION = env.str("KAM_DEFAULT_PHONE_REGION", default="")
 

@@ -1,7 +1,9 @@
 """Production: hardened. Required variables have no default: start-up fails when one is missing."""
 
 from kam.config.settings.base import *  # noqa: F403
-from kam.config.settings.base import env
+from kam.config.settings.base import ensure_data_dir, env
+
+ensure_data_dir()
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")

@@ -5,6 +5,8 @@ from typing import Any
 from auditlog.models import LogEntry
 from rest_framework import serializers
 
+from kam.core import access
+
 
 class AuditEntryOutputSerializer(serializers.ModelSerializer):
     action = serializers.SerializerMethodField()
@@ -41,4 +43,7 @@ class AuditEntryOutputSerializer(serializers.ModelSerializer):
 
     def get_changes(self, entry: LogEntry) -> dict[str, list[Any]]:
         changes = entry.changes if isinstance(entry.changes, dict) else {}
-        return {field: list(values) for field, values in changes.items()}
+        model = entry.content_type.model_class()
+        request = self.context.get("request")
+        hidden = set(access.hidden_fields(request.user, model)) if request and model else set()
+        return {field: list(values) for field, values in changes.items() if field not in hidden}

@@ -1,7 +1,7 @@
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import SimpleRouter
 
 from kam.core.api import views
 
-router = DefaultRouter()
+router = SimpleRouter()
 router.register("audit-entries", views.AuditEntryViewSet, basename="audit-entry")
 urlpatterns = router.urls

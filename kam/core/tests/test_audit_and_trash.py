@@ -164,3 +164,16 @@ def test_history_hides_confidential_changes_from_roles_without_permission(org: A
 
     assert set(seen_by_owner) == {"credit_limit", "name"}
     assert set(seen_by_marketing) == {"name"}
+
+
+def test_audit_address_ignores_forwarded_headers_from_untrusted_peers(
+    rf: Any, settings: Any
+) -> None:
+    from kam.core.audit_middleware import client_address
+
+    settings.KAM_TRUSTED_PROXIES = ["10.0.0.5"]
+    direct = rf.get("/", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="6.6.6.6")
+    proxied = rf.get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.7")
+
+    assert client_address(direct) == "203.0.113.9"
+    assert client_address(proxied) == "198.51.100.7"

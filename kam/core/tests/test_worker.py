@@ -36,7 +36,7 @@ def worker_app(tmp_path: Path) -> Iterator[Celery]:
         "CELERY_BROKER_URL": "",
         "CELERY_RESULT_BACKEND": backend,
     }
-    for name in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL"):
+    for name in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"):
         env.pop(name, None)
     subprocess.run(
         [sys.executable, "-m", "kam.cli", "migrate", "-v0"],

@@ -47,7 +47,7 @@ class UserOutputSerializer(serializers.ModelSerializer):
 
 
 class UserMeUpdateInputSerializer(serializers.Serializer):
-    version = serializers.IntegerField(min_value=1)
+    version = serializers.IntegerField(min_value=1, required=False)
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
@@ -69,7 +69,7 @@ class UserAdminUpdateInputSerializer(UserMeUpdateInputSerializer):
 class UserCreateInputSerializer(serializers.Serializer):
     username = serializers.RegexField(r"^[\w.@+-]{1,150}$", max_length=150)
     role = serializers.ChoiceField(choices=Role.choices)
-    password = serializers.CharField(required=False, write_only=True, min_length=8)
+    password = serializers.CharField(write_only=True, min_length=8)
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     first_name = serializers.CharField(max_length=150, required=False, default="")
     last_name = serializers.CharField(max_length=150, required=False, default="")
@@ -101,7 +101,7 @@ class TeamInputSerializer(serializers.Serializer):
 
 
 class TeamUpdateInputSerializer(TeamInputSerializer):
-    version = serializers.IntegerField(min_value=1)
+    version = serializers.IntegerField(min_value=1, required=False)
     name = serializers.CharField(max_length=120, required=False)
 
 
@@ -119,7 +119,7 @@ class DepartmentInputSerializer(serializers.Serializer):
 
 
 class DepartmentUpdateInputSerializer(DepartmentInputSerializer):
-    version = serializers.IntegerField(min_value=1)
+    version = serializers.IntegerField(min_value=1, required=False)
     name = serializers.CharField(max_length=120, required=False)
     kind = serializers.ChoiceField(choices=Department.Kind.choices, required=False)
     email = serializers.EmailField(required=False, allow_blank=True)

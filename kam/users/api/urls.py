@@ -1,8 +1,8 @@
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import SimpleRouter
 
 from kam.users.api import views
 
-router = DefaultRouter()
+router = SimpleRouter()
 router.register("users", views.UserViewSet, basename="user")
 router.register("teams", views.TeamViewSet, basename="team")
 router.register("departments", views.DepartmentViewSet, basename="department")

@@ -98,13 +98,20 @@ def test_only_admin_creates_users(api_as: Any, org: Any) -> None:
 def test_user_create_rejects_bad_role_and_duplicate_name(api_as: Any, org: Any) -> None:
     client = api_as(org.admin)
 
-    bad_role = client.post("/api/v1/users/", {"username": "x", "role": "boss"})
-    duplicate = client.post("/api/v1/users/", {"username": "OWNER", "role": "auditor"})
+    bad_role = client.post(
+        "/api/v1/users/", {"username": "x", "role": "boss", "password": "Sturdy-pass-42"}
+    )
+    duplicate = client.post(
+        "/api/v1/users/", {"username": "OWNER", "role": "auditor", "password": "Sturdy-pass-42"}
+    )
+    no_password = client.post("/api/v1/users/", {"username": "nopass", "role": "auditor"})
 
     assert bad_role.status_code == 400
     assert list(bad_role.json()["fields"]) == ["role"]
     assert duplicate.status_code == 400
     assert duplicate.json()["fields"] == {"username": ["A user named 'OWNER' already exists."]}
+    assert list(no_password.json()["fields"]) == ["password"]
+    assert User.objects.filter(username="nopass").exists() is False
 
 
 def test_deactivating_a_user_ends_his_tokens_and_sessions(
@@ -245,3 +252,69 @@ def test_errors_share_one_json_shape(api: Any) -> None:
 
     assert response.status_code == 401
     assert set(response.json()) == {"code", "detail", "fields"}
+
+
+def test_put_with_only_an_if_match_header_is_accepted(api_as: Any, org: Any) -> None:
+    response = api_as(org.admin).put(
+        f"/api/v1/teams/{org.south.pk}/", {"name": "South-West"}, HTTP_IF_MATCH='"1"'
+    )
+
+    assert response.status_code == 200
+    assert response["ETag"] == '"2"'
+
+
+def test_signing_in_does_not_make_open_edits_stale(client: Any, org: Any) -> None:
+    before = User.objects.get(pk=org.owner.pk).version
+
+    client.post("/login/", {"username": "owner", "password": "secret-pass-123"})
+
+    after = User.objects.get(pk=org.owner.pk)
+    assert after.last_login is not None
+    assert after.version == before
+
+
+def test_api_root_lists_every_resource(api_as: Any, org: Any) -> None:
+    body = api_as(org.owner).get("/api/v1/").json()
+
+    assert {
+        "users",
+        "teams",
+        "departments",
+        "notifications",
+        "audit-entries",
+        "accounts",
+        "contacts",
+    } <= set(body)
+
+
+def test_unknown_api_paths_answer_the_json_error_shape(api_as: Any, org: Any) -> None:
+    response = api_as(org.owner).get("/api/v1/no-such-thing/")
+
+    assert response.status_code == 404
+    assert response.json() == {
+        "code": "not_found",
+        "detail": "There is no such API endpoint.",
+        "fields": {},
+    }
+
+
+def test_audit_entries_hide_confidential_changes(api_as: Any, org: Any) -> None:
+    from kam.accounts.services import account_create
+
+    account = account_create(user=org.owner, data={"name": "Acme", "credit_limit": 100})
+    LogEntry.objects.log_create(
+        account,
+        action=LogEntry.Action.UPDATE,
+        actor=org.marketing,
+        changes={"credit_limit": ["100", "500"], "name": ["Acme", "Acme 2"]},
+    )
+
+    head_sees = (
+        api_as(org.sales_head)
+        .get("/api/v1/audit-entries/", {"model": "accounts.account", "actor": org.marketing.pk})
+        .json()["results"][0]["changes"]
+    )
+    marketing_sees = api_as(org.marketing).get("/api/v1/audit-entries/").json()["results"]
+
+    assert set(head_sees) == {"credit_limit", "name"}
+    assert [entry["changes"] for entry in marketing_sees] == [{"name": ["Acme", "Acme 2"]}]

@@ -157,3 +157,10 @@ def test_the_kam_command_runs_djangos_commands_with_kams_settings(tmp_path: Path
     assert "eve" in listing.stdout
     assert (tmp_path / "kam.sqlite3").exists()
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_activate_lets_a_deactivated_user_back_in(org: Any) -> None:
+    run("user", "deactivate", "owner")
+
+    assert run("user", "activate", "owner") == "activated owner\n"
+    assert User.objects.get(username="owner").is_active is True

@@ -110,6 +110,7 @@ def test_profile_stale_form_shows_the_newer_values_and_keeps_the_input(
     assert "Newer" in page
     assert 'value="Mine"' in page
     assert User.objects.get(pk=org.owner.pk).first_name == "Newer"
+    assert f'name="version" value="{stale + 1}"' in page  # saving again applies his values
 
 
 def test_profile_field_errors_are_shown_per_field(client: Any, org: Any) -> None:

@@ -16,7 +16,7 @@ def _one_line(error: ApplicationError) -> str:
 
 
 class Command(BaseCommand):
-    help = "Manage users: create, list, deactivate, set-password."
+    help = "Manage users: create, list, deactivate, activate, set-password."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -32,6 +32,9 @@ class Command(BaseCommand):
         sub.add_parser("list", help="list users")
         deactivate = sub.add_parser("deactivate", help="end a user's sessions and tokens")
         deactivate.add_argument("username")
+        sub.add_parser("activate", help="let a deactivated user sign in again").add_argument(
+            "username"
+        )
         password = sub.add_parser("set-password", help="set a user's password")
         password.add_argument("username")
         password.add_argument("--password", required=True)
@@ -87,6 +90,10 @@ class Command(BaseCommand):
     def _deactivate(self, options: dict[str, Any]) -> None:
         user = services.user_deactivate(user=self._get(options["username"]), actor=None)
         self.stdout.write(f"deactivated {user.username}: sessions and API tokens ended")
+
+    def _activate(self, options: dict[str, Any]) -> None:
+        user = services.user_activate(user=self._get(options["username"]), actor=None)
+        self.stdout.write(f"activated {user.username}")
 
     def _set_password(self, options: dict[str, Any]) -> None:
         services.user_set_password(
