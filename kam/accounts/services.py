@@ -154,6 +154,9 @@ def clean_account_data(data: dict[str, Any], *, partial: bool = False) -> dict[s
         cleaned["name"] = str(cleaned.get("name") or "").strip()
         if not cleaned["name"]:
             errors["name"] = [_("This field is required.")]
+    website = str(cleaned.get("website") or "").strip()
+    if website and "://" not in website:
+        cleaned["website"] = f"https://{website}"  # people type `acme.com`
     country = str(cleaned.get("country") or "").upper()
     if "country" in cleaned:
         cleaned["country"] = country

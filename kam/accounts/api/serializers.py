@@ -65,6 +65,7 @@ class AccountInputSerializer(
 
     phones = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
     emails = serializers.ListField(child=serializers.CharField(max_length=254), required=False)
+    website = serializers.CharField(max_length=255, required=False, allow_blank=True)
     custom = serializers.DictField(required=False)
     version = serializers.IntegerField(required=False, min_value=1)
 
@@ -95,7 +96,7 @@ class AccountInputSerializer(
             "notes",
             "version",
         ]
-        extra_kwargs = {"name": {"required": True}}
+        extra_kwargs = {"name": {"required": True}, "owner": {"required": False}}
 
 
 class ContactConsentSerializer(serializers.ModelSerializer):
