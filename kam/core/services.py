@@ -26,6 +26,8 @@ def field_values(instance: models.Model, names: list[str] | None = None) -> dict
     for field in instance._meta.concrete_fields:
         if names is not None and field.name not in names and field.name != "version":
             continue
+        if not field.editable and field.name != "version":
+            continue  # derived bookkeeping (search keys...), not something the editor typed
         value = field.value_from_object(instance)
         values[field.attname if field.is_relation else field.name] = value
     return values
@@ -79,8 +81,9 @@ def can_restore(user: Any, instance: SoftDeleteModel) -> bool:
         return False
     if access.can_administer(user):
         return True
-    spec = access.AccessSpec() if not hasattr(instance, "access") else instance.access
-    return bool(spec.owner) and access.can(user, instance, "delete")
+    spec = getattr(instance, "access", access.AccessSpec())
+    # Records with an owner (their own, or their parent's through `via`) go back to him.
+    return bool(spec.owner or spec.via) and access.can(user, instance, "delete")
 
 
 @transaction.atomic

@@ -25,6 +25,7 @@ for _name in [name for name, value in os.environ.items() if value == ""]:
         "CSRF_TRUSTED_ORIGINS",
         "DEFAULT_FROM_EMAIL",
         "FORWARDED_ALLOW_IPS",
+        "CACHE_URL",
     }:
         del os.environ[_name]
 
@@ -162,6 +163,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "users/locked_out.html"
 AXES_VERBOSE = False
 
+# Shared by every process when set (rate-limit counters, sign-in lock-outs need one place).
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
 # --- Internationalisation ---------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ru", "Русский")]
@@ -227,6 +231,8 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
+    # Rate-limit by the peer's address, or the client a trusted proxy names (never a raw header).
+    "NUM_PROXIES": 1 if env.list("KAM_TRUSTED_PROXIES", default=[]) else 0,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("KAM_API_ANON_RATE", default="60/min"),
         "user": env.str("KAM_API_USER_RATE", default="6000/min"),

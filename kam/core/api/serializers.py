@@ -41,9 +41,13 @@ class AuditEntryOutputSerializer(serializers.ModelSerializer):
             return None
         return {"id": entry.actor.pk, "username": entry.actor.get_username()}
 
-    def get_changes(self, entry: LogEntry) -> dict[str, list[Any]]:
+    def get_changes(self, entry: LogEntry) -> dict[str, Any]:
         changes = entry.changes if isinstance(entry.changes, dict) else {}
         model = entry.content_type.model_class()
         request = self.context.get("request")
         hidden = set(access.hidden_fields(request.user, model)) if request and model else set()
-        return {field: list(values) for field, values in changes.items() if field not in hidden}
+        return {
+            field: values if isinstance(values, dict) else list(values)  # m2m changes are dicts
+            for field, values in changes.items()
+            if field not in hidden
+        }
