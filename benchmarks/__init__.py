@@ -7,4 +7,6 @@
 # order. A new workload is a new module plus its name here.
 WORKLOADS: list[str] = [
     "demo_generation",
+    "contact_import",
+    "search",
 ]

@@ -148,6 +148,8 @@ class AccountAddress(TimeStampedModel):
 
     class Meta:
         ordering = ["kind", "pk"]
+        verbose_name = _("account address")
+        verbose_name_plural = _("account addresses")
         constraints = [
             models.UniqueConstraint(fields=["account", "kind"], name="account_address_kind_unique")
         ]
@@ -275,7 +277,11 @@ class MatchKey(models.Model):
     )
 
     class Meta:
-        indexes = [models.Index(fields=["kind", "value"], name="match_key_lookup_idx")]
+        indexes = [
+            # Covering: the duplicates review groups by key without reading the table.
+            models.Index(fields=["kind", "value", "account"], name="match_key_account_idx"),
+            models.Index(fields=["kind", "value", "contact"], name="match_key_contact_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(account__isnull=False) ^ models.Q(contact__isnull=False),

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from kam.accounts.models import Account, AccountTeamMember, Contact
+from kam.accounts.models import Account, AccountTeamMember, Contact, SavedFilter
 
 
 def account_list(*, user: Any) -> QuerySet[Account]:
@@ -80,4 +80,12 @@ def contacts_of(*, user: Any, account: Account) -> QuerySet[Contact]:
         .filter(account=account)
         .prefetch_related("consents")
         .order_by("last_name", "first_name")
+    )
+
+
+def saved_filters(*, user: Any, list_name: str) -> QuerySet[SavedFilter]:
+    return (
+        SavedFilter.objects.filter(list_name=list_name)
+        .filter(Q(owner=user) | Q(is_shared=True))
+        .select_related("owner")
     )

@@ -12,7 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kam.accounts import validation
+from kam.accounts import choices, validation
+from kam.accounts.duplicates import refresh_match_keys
 from kam.accounts.errors import AccountError
 from kam.accounts.models import (
     Account,
@@ -20,6 +21,7 @@ from kam.accounts.models import (
     Contact,
     ContactConsent,
     CustomField,
+    SavedFilter,
     Tag,
 )
 from kam.core import access
@@ -145,7 +147,9 @@ def _custom_value(definition: CustomField, raw: Any) -> Any:
     return str(raw)[:1000]
 
 
-def clean_account_data(data: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
+def clean_account_data(
+    data: dict[str, Any], *, partial: bool = False, stored_country: str = ""
+) -> dict[str, Any]:
     """Validate and normalise account fields; raises AccountError naming each bad field."""
     unknown = set(data) - ACCOUNT_FIELDS
     errors: dict[str, list[str]] = {name: [_("Unknown field.")] for name in unknown}
@@ -157,9 +161,11 @@ def clean_account_data(data: dict[str, Any], *, partial: bool = False) -> dict[s
     website = str(cleaned.get("website") or "").strip()
     if website and "://" not in website:
         cleaned["website"] = f"https://{website}"  # people type `acme.com`
-    country = str(cleaned.get("country") or "").upper()
+    # Phones and tax numbers are read in the account's country, typed now or stored before.
+    country = str(cleaned.get("country") or ("" if "country" in cleaned else stored_country))
+    country = country.upper()
     if "country" in cleaned:
-        cleaned["country"] = country
+        cleaned["country"] = str(cleaned["country"] or "").upper()
     if "emails" in cleaned:
         cleaned["emails"] = _clean_list(cleaned["emails"], validation.clean_email, "emails", errors)
     if "phones" in cleaned:
@@ -220,6 +226,7 @@ def account_create(*, user: Any, data: dict[str, Any]) -> Account:
     _full_clean(account)
     with acting_as(user):
         account.save()
+    refresh_match_keys(account=account)
     return account
 
 
@@ -228,7 +235,7 @@ def account_update(
     *, user: Any, account: Account, expected_version: int, data: dict[str, Any]
 ) -> Account:
     access.get_for(user, Account.objects.all(), account.pk, "change")
-    cleaned = clean_account_data(data, partial=True)
+    cleaned = clean_account_data(data, partial=True, stored_country=str(account.country or ""))
     hidden = set(access.hidden_fields(user, Account)) & set(cleaned)
     if hidden:
         raise PermissionDeniedError(_("You may not change %s.") % ", ".join(sorted(hidden)))
@@ -246,11 +253,13 @@ def account_update(
     _derive(preview)
     cleaned.update(name_key=preview.name_key, domain=preview.domain)
     try:
-        return versioned_update(
+        updated = versioned_update(
             instance=account, expected_version=expected_version, changes=cleaned, user=user
         )
     except ValidationError as error:
         raise AccountError(_("Some values are not valid."), fields=error.message_dict) from None
+    refresh_match_keys(account=updated)
+    return updated
 
 
 def _is_descendant(candidate: Account, account: Account) -> bool:
@@ -325,6 +334,7 @@ def contact_create(*, user: Any, data: dict[str, Any]) -> Contact:
     _full_clean(contact)
     with acting_as(user):
         contact.save()
+    refresh_match_keys(contact=contact)
     return contact
 
 
@@ -337,11 +347,13 @@ def contact_update(
         access.get_for(user, Account.objects.all(), data["account"].pk, "change")
     cleaned = clean_contact_data(data, partial=True, region=str(contact.account.country) or None)
     try:
-        return versioned_update(
+        updated = versioned_update(
             instance=contact, expected_version=expected_version, changes=cleaned, user=user
         )
     except ValidationError as error:
         raise AccountError(_("Some values are not valid."), fields=error.message_dict) from None
+    refresh_match_keys(contact=updated)
+    return updated
 
 
 @transaction.atomic
@@ -362,3 +374,61 @@ def contact_set_consent(
             defaults={"is_granted": is_granted, "given_at": timezone.now(), "how": how[:200]},
         )
     return consent
+
+
+BULK_ACTIONS = ("reassign", "tag", "untag", "tier")
+
+
+@transaction.atomic
+def accounts_bulk_update(*, user: Any, account_ids: list[int], action: str, value: Any) -> int:
+    """Apply one change to many accounts: reassign the owner (head of sales, admin), add or
+    remove a tag, change the tier. Only accounts the user may change are touched; each change
+    is saved one by one so that every account's audit trail records it. Returns the count."""
+    if action not in BULK_ACTIONS:
+        raise AccountError(fields={"action": [_("Unknown bulk action %s.") % action]})
+    if action == "reassign" and not access.changes_all(user):
+        raise PermissionDeniedError(_("Only the head of sales or an admin can reassign accounts."))
+    if action == "tier" and value not in choices.Tier.values:
+        raise AccountError(fields={"value": [_("Choose a tier.")]})
+    if action in ("tag", "untag") and not str(value or "").strip():
+        raise AccountError(fields={"value": [_("Name the tag.")]})
+    accounts = list(
+        Account.objects.visible_to(user, "change").filter(pk__in=account_ids).select_for_update()
+    )
+    tag = Tag.objects.get_or_create(name=str(value).strip()[:50])[0] if action == "tag" else None
+    with acting_as(user):
+        for account in accounts:
+            if action == "reassign":
+                account.owner = value
+                account.save(update_fields=["owner"])
+            elif action == "tier":
+                account.tier = value
+                account.save(update_fields=["tier"])
+            elif action == "tag":
+                account.tags.add(tag)
+            else:
+                account.tags.remove(*account.tags.filter(name=str(value).strip()))
+    return len(accounts)
+
+
+@transaction.atomic
+def saved_filter_save(
+    *, user: Any, list_name: str, name: str, query: str, is_shared: bool = False
+) -> SavedFilter:
+    """Keep the current list filters under a name (replacing one of the same name)."""
+    name = name.strip()[:100]
+    if not name:
+        raise AccountError(fields={"name": [_("Name the view.")]})
+    saved, _created = SavedFilter.objects.update_or_create(
+        owner=user,
+        list_name=list_name,
+        name=name,
+        defaults={"query": query[:2000], "is_shared": is_shared},
+    )
+    return saved
+
+
+def saved_filter_delete(*, user: Any, saved_filter_id: int) -> None:
+    deleted, _rows = SavedFilter.objects.filter(pk=saved_filter_id, owner=user).delete()
+    if not deleted:
+        raise NotFoundError()

@@ -1,13 +1,20 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from kam.accounts import selectors
+from kam.accounts import selectors, services
 from kam.accounts.filters import AccountFilterSet, ContactFilterSet
+from kam.accounts.forms import AccountForm, BulkActionForm
+from kam.accounts.permissions import access_account
 from kam.core import access
+from kam.core.errors import ApplicationError, ConflictError
 from kam.core.http import KamRequest
 from kam.core.selectors import record_history
 
@@ -19,7 +26,18 @@ def account_list(request: KamRequest) -> HttpResponse:
     template = (
         "accounts/partials/_account_rows.html" if request.htmx else "accounts/account_list.html"
     )
-    return render(request, template, {"filters": filters, "page": page})
+    return render(
+        request,
+        template,
+        {
+            "filters": filters,
+            "page": page,
+            "saved_filters": selectors.saved_filters(user=request.user, list_name="accounts"),
+            "query": request.GET.urlencode(),
+            "can_reassign": access.changes_all(request.user),
+            "bulk_form": BulkActionForm(),
+        },
+    )
 
 
 @login_required
@@ -45,3 +63,113 @@ def contact_list(request: KamRequest) -> HttpResponse:
     filters = ContactFilterSet(request.GET, queryset=selectors.contact_list(user=request.user))
     page = Paginator(filters.qs, 50).get_page(request.GET.get("page"))
     return render(request, "accounts/contact_list.html", {"filters": filters, "page": page})
+
+
+def _apply_errors(form: AccountForm, error: ApplicationError) -> None:
+    for field, messages_ in error.fields.items():
+        target = field if field in form.fields else None
+        for message in messages_:
+            form.add_error(target, message)
+    if not error.fields:
+        form.add_error(None, error.message)
+
+
+@login_required
+def account_create(request: KamRequest) -> HttpResponse:
+    form = AccountForm(
+        request.POST or None, initial={"kind": "prospect", "tier": "standard", "status": "lead"}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = services.account_create(user=request.user, data=form.service_data())
+        except ApplicationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Account “%s” created.") % account.name)
+            return redirect("accounts:account_detail", pk=account.pk)
+    return render(request, "accounts/account_form.html", {"form": form, "account": None})
+
+
+@login_required
+def account_edit(request: KamRequest, pk: int) -> HttpResponse:
+    account = access_account(user=request.user, account_id=pk, action="change")
+    initial = {
+        name: getattr(account, name) for name in AccountForm.base_fields if hasattr(account, name)
+    }
+    initial.update(
+        emails=", ".join(account.emails),
+        phones=", ".join(account.phones),
+        country=str(account.country or ""),
+        version=account.version,
+    )
+    form = AccountForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.account_update(
+                user=request.user,
+                account=account,
+                expected_version=form.cleaned_data["version"] or 0,
+                data=form.service_data(),
+            )
+        except ConflictError as error:
+            _apply_errors(form, error)
+            data = request.POST.copy()
+            data["version"] = str(error.extra["version"])
+            form.data = data
+            return render(
+                request,
+                "accounts/account_form.html",
+                {"form": form, "account": account, "conflict": error.extra.get("current")},
+            )
+        except ApplicationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("accounts:account_detail", pk=account.pk)
+    return render(request, "accounts/account_form.html", {"form": form, "account": account})
+
+
+@login_required
+@require_POST
+def account_bulk(request: KamRequest) -> HttpResponse:
+    form = BulkActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose an action and at least one account."))
+        return redirect("accounts:account_list")
+    action = form.cleaned_data["action"]
+    value = form.cleaned_data["owner"] if action == "reassign" else form.cleaned_data["value"]
+    try:
+        count = services.accounts_bulk_update(
+            user=request.user, account_ids=form.account_ids(), action=action, value=value
+        )
+    except ApplicationError as error:
+        messages.error(
+            request, " ".join(m for ms in error.fields.values() for m in ms) or error.message
+        )
+    else:
+        messages.success(request, _("%d accounts changed.") % count)
+    return redirect(request.POST.get("next") or "accounts:account_list")
+
+
+@login_required
+@require_POST
+def saved_filter_save(request: KamRequest) -> HttpResponse:
+    query = request.POST.get("query", "")
+    try:
+        services.saved_filter_save(
+            user=request.user,
+            list_name="accounts",
+            name=request.POST.get("name", ""),
+            query=query,
+            is_shared=request.POST.get("is_shared") == "on",
+        )
+    except ApplicationError as error:
+        messages.error(request, " ".join(m for ms in error.fields.values() for m in ms))
+    return redirect(f"{reverse('accounts:account_list')}?{query}")
+
+
+@login_required
+@require_POST
+def saved_filter_delete(request: KamRequest, pk: int) -> HttpResponse:
+    services.saved_filter_delete(user=request.user, saved_filter_id=pk)
+    return redirect("accounts:account_list")

@@ -4,56 +4,41 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from kam.core import audit, registry
 
 
 def _search(user: Any, query: str, limit: int) -> list[registry.SearchHit]:
-    from kam.accounts.models import Account, Contact
+    """The palette's accounts and contacts: the full-text search of `kam.accounts.search`."""
+    from kam.accounts.search import search
 
-    accounts = (
-        Account.objects.visible_to(user)
-        .filter(Q(name__icontains=query) | Q(legal_name__icontains=query) | Q(tax_number=query))
-        .order_by("name")[:limit]
-    )
-    contacts = (
-        Contact.objects.visible_to(user)
-        .filter(Q(last_name__icontains=query) | Q(first_name__icontains=query))
-        .select_related("account")
-        .order_by("last_name")[:limit]
-    )
-    lowered = query.lower()
-    hits = [
+    labels = {"account": _("Account"), "contact": _("Contact")}
+    return [
         registry.SearchHit(
-            kind=str(_("Account")),
-            title=a.name,
-            subtitle=a.get_tier_display(),
-            url=reverse("accounts:account_detail", args=[a.pk]),
-            score=1.0 if a.name.lower().startswith(lowered) else 0.7,
+            kind=str(labels[hit.kind]),
+            title=hit.title,
+            subtitle=hit.subtitle,
+            url=hit.url,
+            score=hit.score,
         )
-        for a in accounts
+        for hit in search(user, query, limit)
     ]
-    hits.extend(
-        registry.SearchHit(
-            kind=str(_("Contact")),
-            title=str(c),
-            subtitle=f"{c.job_title} · {c.account}".strip(" ·"),
-            url=reverse("accounts:account_detail", args=[c.account_id]) + f"#contact-{c.pk}",
-            score=0.9 if c.last_name.lower().startswith(lowered) else 0.6,
-        )
-        for c in contacts
-    )
-    return hits
 
 
 def connect() -> None:
-    from kam.accounts.models import Account, AccountAddress, Contact, ContactConsent, CustomField
+    from kam.accounts.models import (
+        Account,
+        AccountAddress,
+        AccountTeamMember,
+        Contact,
+        ContactConsent,
+        CustomField,
+    )
 
     audit.register(Account, exclude=("name_key", "domain"), m2m=("team_members", "tags"))
     audit.register(AccountAddress)
+    audit.register(AccountTeamMember)
     audit.register(Contact)
     audit.register(ContactConsent)
     audit.register(CustomField)

@@ -211,3 +211,32 @@ def test_consent_records_when_and_how(org: Any) -> None:
 
     assert contact.consents.count() == 1
     assert (consent.is_granted, consent.how) == (False, "asked by phone")
+
+
+def test_update_reads_phones_and_tax_numbers_in_the_stored_country(org: Any) -> None:
+    account = services.account_create(user=org.owner, data={"name": "Globex", "country": "DE"})
+
+    updated = services.account_update(
+        user=org.owner, account=account, expected_version=1, data={"phones": ["030 7654321"]}
+    )
+    with pytest.raises(AccountError) as raised:
+        services.account_update(
+            user=org.owner, account=updated, expected_version=2, data={"tax_number": "123"}
+        )
+
+    assert updated.phones == ["+49307654321"]
+    assert list(raised.value.fields) == ["tax_number"]
+
+
+def test_a_conflict_shows_what_the_editor_typed_not_derived_keys(org: Any) -> None:
+    account = services.account_create(user=org.owner, data={"name": "Globex"})
+    services.account_update(
+        user=org.owner, account=account, expected_version=1, data={"name": "Globex 2"}
+    )
+
+    with pytest.raises(ConflictError) as raised:
+        services.account_update(
+            user=org.owner, account=account, expected_version=1, data={"name": "Globex 3"}
+        )
+
+    assert set(raised.value.extra["current"]) == {"name", "version"}
