@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from kam.accounts.duplicates import rebuild_match_keys
 from kam.demo.generator import SIZES, generate, print_logins
 
 
@@ -31,6 +32,8 @@ class Command(BaseCommand):
             )
         started = time.perf_counter()
         result = generate(size=options["size"], seed=options["seed"])
+        # The duplicate index over the demo base, so the planted duplicates show in the review.
+        rebuild_match_keys()
         elapsed = max(time.perf_counter() - started, 1e-9)
         if options["json"]:
             summary = {
