@@ -40,3 +40,8 @@ urlpatterns += [
     path("accounts/import/<int:pk>/run/", views_import.import_run, name="import_run"),
     path("accounts/import/<int:pk>/errors.csv", views_import.import_errors, name="import_errors"),
 ]
+
+# The lists as files, filtered as on screen.
+urlpatterns += [
+    path("<str:target>/export/", views.list_export, name="list_export"),
+]

@@ -3,18 +3,18 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kam.accounts import selectors, services
+from kam.accounts import exporting, selectors, services
 from kam.accounts.filters import AccountFilterSet, ContactFilterSet
 from kam.accounts.forms import AccountForm, BulkActionForm
 from kam.accounts.permissions import access_account
 from kam.core import access
-from kam.core.errors import ApplicationError, ConflictError
+from kam.core.errors import ApplicationError, ConflictError, NotFoundError
 from kam.core.http import KamRequest
 from kam.core.selectors import record_history
 
@@ -173,3 +173,41 @@ def saved_filter_save(request: KamRequest) -> HttpResponse:
 def saved_filter_delete(request: KamRequest, pk: int) -> HttpResponse:
     services.saved_filter_delete(user=request.user, saved_filter_id=pk)
     return redirect("accounts:account_list")
+
+
+EXPORT_TYPES = {
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    "vcf": ("text/vcard; charset=utf-8", "vcf"),
+}
+
+
+@login_required
+def list_export(request: KamRequest, target: str) -> StreamingHttpResponse:
+    """The list as the user filtered it, in his visibility, as CSV, XLSX or (contacts) vCard."""
+    fmt = request.GET.get("format", "csv")
+    if fmt not in EXPORT_TYPES or target not in ("accounts", "contacts"):
+        raise NotFoundError()
+    params = request.GET.copy()
+    params.pop("format", None)
+    try:
+        if target == "accounts":
+            queryset = AccountFilterSet(
+                params, queryset=selectors.account_list(user=request.user)
+            ).qs
+            stream = exporting.export_accounts(
+                user=request.user, queryset=queryset, fmt=fmt, filters=params.dict()
+            )
+        else:
+            queryset = ContactFilterSet(
+                params, queryset=selectors.contact_list(user=request.user)
+            ).qs
+            stream = exporting.export_contacts(
+                user=request.user, queryset=queryset, fmt=fmt, filters=params.dict()
+            )
+    except ApplicationError:
+        raise NotFoundError() from None
+    content_type, extension = EXPORT_TYPES[fmt]
+    response = StreamingHttpResponse(stream, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="kam-{target}.{extension}"'
+    return response

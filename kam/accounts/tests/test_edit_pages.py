@@ -137,3 +137,21 @@ def test_saved_views_are_private_unless_shared(client: Any, org: Any) -> None:
     assert SavedFilter.objects.filter(owner=org.owner).count() == 2
     mine = SavedFilter.objects.get(name="My keys")
     assert client.post(f"/accounts/views/{mine.pk}/delete/").status_code == 404
+
+
+def test_list_export_follows_filters_visibility_and_confidentiality(client: Any, org: Any) -> None:
+    AccountFactory(owner=org.owner, name="Key Firm", tier="key", credit_limit=900)
+    AccountFactory(owner=org.owner, name="Plain Firm", tier="standard")
+    AccountFactory(owner=org.other, name="Foreign Key Firm", tier="key")
+    client.force_login(org.owner)
+
+    response = client.get("/accounts/export/", {"tier": "key", "format": "csv"})
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+
+    assert response["Content-Disposition"] == 'attachment; filename="kam-accounts.csv"'
+    assert "Key Firm" in text
+    assert "Plain Firm" not in text
+    assert "Foreign" not in text
+    assert "900" in text
+    assert client.get("/accounts/export/", {"format": "exe"}).status_code == 404
+    assert client.get("/secrets/export/").status_code == 404
