@@ -51,61 +51,66 @@ def _versions(request: Request, data: dict[str, Any]) -> dict[str, int]:
     return {"survivor": expected_version(request), "loser": data["loser_version"]}
 
 
-class AccountMergeViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
+class _MergeViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
+    """POST .../{id}/merge/: merge the `loser` named in the body into record {id}."""
+
+    model: type[Account] | type[Contact]
+
+    def merge_records(self, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+    def merge(self, request: Request, pk: str) -> Response:
+        data = MergeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        versions = _versions(request, data.validated_data)
+        survivor, loser = (
+            merge.merge_candidate(user=request.user, queryset=self.model.objects.all(), pk=key)
+            for key in (pk, data.validated_data["loser"])
+        )
+        merged = self.merge_records(
+            user=request.user,
+            survivor=survivor,
+            loser=loser,
+            field_choices=data.validated_data["fields"],
+            expected_versions=versions,
+        )
+        output = self.get_serializer(self.get_queryset().get(pk=merged.pk))
+        return Response(output.data, headers={"ETag": etag(merged.version)})
+
+
+class AccountMergeViewSet(_MergeViewSet):
     """Merge a duplicate account into this one: every related row moves, the loser goes to the
     trash, the audit keeps its values. 404 if either is not visible, 409 if either is stale."""
 
+    model = Account
     serializer_class = s.AccountOutputSerializer
 
     def get_queryset(self) -> QuerySet[Account]:
         return selectors.account_list(user=self.request.user).prefetch_related("addresses")
 
+    def merge_records(self, **kwargs: Any) -> Any:
+        return merge.account_merge(**kwargs)
+
     @extend_schema(request=MergeInputSerializer, responses=s.AccountOutputSerializer)
     def merge(self, request: Request, pk: str) -> Response:
-        data = MergeInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        versions = _versions(request, data.validated_data)
-        survivor, loser = (
-            merge.merge_candidate(user=request.user, queryset=Account.objects.all(), pk=key)
-            for key in (pk, data.validated_data["loser"])
-        )
-        merged = merge.account_merge(
-            user=request.user,
-            survivor=survivor,
-            loser=loser,
-            field_choices=data.validated_data["fields"],
-            expected_versions=versions,
-        )
-        output = self.get_serializer(self.get_queryset().get(pk=merged.pk))
-        return Response(output.data, headers={"ETag": etag(merged.version)})
+        return super().merge(request, pk)
 
 
-class ContactMergeViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
+class ContactMergeViewSet(_MergeViewSet):
     """Merge a duplicate contact into this one (the same rules as accounts)."""
 
+    model = Contact
     serializer_class = s.ContactOutputSerializer
 
     def get_queryset(self) -> QuerySet[Contact]:
         return selectors.contact_list(user=self.request.user).prefetch_related("consents")
 
+    def merge_records(self, **kwargs: Any) -> Any:
+        return merge.contact_merge(**kwargs)
+
     @extend_schema(request=MergeInputSerializer, responses=s.ContactOutputSerializer)
     def merge(self, request: Request, pk: str) -> Response:
-        data = MergeInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        versions = _versions(request, data.validated_data)
-        survivor, loser = (
-            merge.merge_candidate(user=request.user, queryset=Contact.objects.all(), pk=key)
-            for key in (pk, data.validated_data["loser"])
-        )
-        merged = merge.contact_merge(
-            user=request.user,
-            survivor=survivor,
-            loser=loser,
-            field_choices=data.validated_data["fields"],
-            expected_versions=versions,
-        )
-        output = self.get_serializer(self.get_queryset().get(pk=merged.pk))
-        return Response(output.data, headers={"ETag": etag(merged.version)})
+        return super().merge(request, pk)
 
 
 class DuplicateRecordSerializer(serializers.Serializer):  # type: ignore[type-arg]
