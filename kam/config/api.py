@@ -4,11 +4,13 @@ from django.urls import include, path, re_path
 from rest_framework.routers import DefaultRouter
 
 from kam.accounts.api import urls as accounts_api
+from kam.activities.api import urls as activities_api
 from kam.core.api import urls as core_api
 from kam.core.api.views import api_not_found
+from kam.sales.api import urls as sales_api
 from kam.users.api import urls as users_api
 
-APPS = (core_api, users_api, accounts_api)
+APPS = (core_api, users_api, accounts_api, sales_api, activities_api)
 
 # Apps use SimpleRouter (no root of their own); this router only serves the combined root.
 _root = DefaultRouter()

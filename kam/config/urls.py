@@ -12,5 +12,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("kam.users.urls")),
     path("", include("kam.accounts.urls")),
+    path("", include("kam.sales.urls")),
+    path("", include("kam.activities.urls")),
+    path("", include("kam.activities.urls_calendar")),
     path("", include("kam.core.urls")),
 ]

@@ -1,7 +1,7 @@
 """Who may see and change which rows: decided here and nowhere else (DESIGN.md section 4).
 
 Every model declares an `AccessSpec` saying how its rows relate to people (owner, shared team,
-department, assignee) or that it inherits its access from a parent record (`via="account"`).
+department, assignee) and/or that it inherits its access from a parent record (`via="account"`).
 `visible_q()` turns the spec and the user's role into one `Q`, which every list, detail, count,
 search, export, report, API endpoint and background job applies. Deny by default; grants add up:
 
@@ -103,14 +103,16 @@ def visible_q(user: Any, model: type[Model], action: Action = "view") -> Q:
 def _spec_q(
     user: Any, top: type[Model], model: type[Model], spec: AccessSpec, action: Action, prefix: str
 ) -> Q:
+    grants: list[Q] = []
     if spec.via:
+        # Inherit the parent's access; the row's own owner / assignee / department add to it
+        # (a deal's owner on someone else's account, a task assigned to a logistics clerk).
         parent = model._meta.get_field(spec.via).related_model
         assert isinstance(parent, type)
         parent_spec = getattr(parent, "access", AccessSpec())
-        return _spec_q(user, top, parent, parent_spec, action, f"{prefix}{spec.via}__")
-    if action == "view" and (spec.public or _role(user) in spec.readable_by):
+        grants.append(_spec_q(user, top, parent, parent_spec, action, f"{prefix}{spec.via}__"))
+    elif action == "view" and (spec.public or _role(user) in spec.readable_by):
         return Q()
-    grants: list[Q] = []
     if spec.owner:
         grants.append(Q(**{f"{prefix}{spec.owner}": user}))
         members = led_member_ids(user)

@@ -1,13 +1,14 @@
 """Registries through which higher apps plug into lower ones without upward imports.
 
 An app registers from its `AppConfig.ready()`: navigation sections, search sources (the Ctrl-K
-palette and the search page), record-page panels and timeline sources.
+palette and the search page), record-page panels, timeline sources and pipeline stage checks.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django_stubs_ext import StrOrPromise
@@ -63,3 +64,109 @@ def search(user: Any, query: str, limit: int = 8) -> list[SearchHit]:
         hits.extend(source(user, query, limit))
     hits.sort(key=lambda hit: -hit.score)
     return hits[: limit * 3]
+
+
+# --- Timeline ---------------------------------------------------------------------------------
+# The account page's timeline is the merge of every registered source: the audit trail (accounts),
+# activities, deal stage changes, orders, cases... each owned by the app that owns the rows.
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    when: datetime
+    kind: str
+    title: str
+    url: str = ""
+    actor: str = ""
+    detail: str = ""
+    icon: str = "clock-history"
+    # Breaks ties between entries of the same instant so that keyset pages never skip or repeat.
+    key: str = ""
+
+
+# `source(user, account, before, limit)`: up to `limit` entries about `account` (and what hangs off
+# it) that `user` may see, strictly older than `before` (None: from now), newest first.
+TimelineSource = Callable[[Any, Any, "datetime | None", int], list[TimelineEntry]]
+
+_timeline_sources: dict[str, TimelineSource] = {}
+
+
+def register_timeline(key: str, source: TimelineSource) -> None:
+    _timeline_sources[key] = source
+
+
+def timeline_sources() -> dict[str, TimelineSource]:
+    return dict(_timeline_sources)
+
+
+def timeline(
+    user: Any, account: Any, *, before: datetime | None = None, limit: int = 20
+) -> list[TimelineEntry]:
+    """One page of the account's timeline, newest first, merged from every source.
+
+    Each source answers at most `limit` rows from an index, so a page costs one query per source
+    whatever the history's size; the next page starts `before` the last entry's time.
+    """
+    entries: list[TimelineEntry] = []
+    for source in _timeline_sources.values():
+        entries.extend(source(user, account, before, limit))
+    entries.sort(key=lambda entry: (entry.when, entry.key), reverse=True)
+    return entries[:limit]
+
+
+# --- Record-page panels -----------------------------------------------------------------------
+# A higher app shows its rows on a lower app's page (deals and activities on the account page) as
+# an htmx fragment it serves itself: `url_name` takes the record's pk as its only argument.
+
+
+@dataclass(frozen=True)
+class Panel:
+    key: str
+    title: StrOrPromise
+    model: str  # "app_label.model_name" of the page the panel sits on
+    url_name: str
+    order: int = 100
+    visible: Callable[[Any], bool] | None = None
+
+
+_panels: dict[str, Panel] = {}
+
+
+def register_panel(panel: Panel) -> None:
+    _panels[panel.key] = panel
+
+
+def panels_for(model: str, user: Any) -> list[Panel]:
+    return sorted(
+        (
+            panel
+            for panel in _panels.values()
+            if panel.model == model and (panel.visible is None or panel.visible(user))
+        ),
+        key=lambda panel: (panel.order, panel.key),
+    )
+
+
+# --- Stage checks -----------------------------------------------------------------------------
+# A pipeline stage lists the requirement keys a deal must meet to enter it. The app that owns what
+# is required registers the check ("needs_recorded" by sales, "quote_exists" by orders...), so the
+# sales app asks without importing higher apps.
+
+
+@dataclass(frozen=True)
+class StageCheck:
+    key: str
+    label: StrOrPromise
+    # `check(deal)` answers None when the deal meets the requirement, else the reason it does not.
+    check: Callable[[Any], str | None]
+
+
+_stage_checks: dict[str, StageCheck] = {}
+
+
+def register_stage_check(check: StageCheck) -> None:
+    _stage_checks[check.key] = check
+
+
+def stage_checks() -> dict[str, StageCheck]:
+    return dict(_stage_checks)

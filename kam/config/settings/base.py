@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "kam.core",
     "kam.users",
     "kam.accounts",
+    "kam.sales",
+    "kam.activities",
     "kam.demo",
 ]
 

@@ -1,0 +1,120 @@
+"""Interactions with clients (calls, meetings, e-mails...), tasks with reminders, the calendar.
+
+One table holds every kind of activity: the account timeline reads one index whatever the kinds,
+and a call planned for tomorrow is the same row as the call logged when it happened.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kam.activities import choices
+from kam.core.access import AccessSpec
+from kam.core.models import SoftDeleteModel
+
+
+class Activity(SoftDeleteModel):
+    """A call, meeting, e-mail, chat, fax, letter, note, presentation or task about an account."""
+
+    kind = models.CharField(_("type"), max_length=12, choices=choices.Kind.choices)
+    account = models.ForeignKey(
+        "accounts.Account",
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="activities",
+    )
+    contacts = models.ManyToManyField(
+        "accounts.Contact", verbose_name=_("contacts"), blank=True, related_name="activities"
+    )
+    deal = models.ForeignKey(
+        "sales.Deal",
+        verbose_name=_("deal"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities",
+    )
+    subject = models.CharField(_("subject"), max_length=255)
+    body = models.TextField(_("notes"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=choices.Status.choices, default=choices.Status.DONE
+    )
+    # When it happened or starts (a meeting's start, a call's time); a task's creation or due time.
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="owned_activities",
+    )
+    # Calls
+    direction = models.CharField(
+        _("direction"), max_length=8, choices=choices.Direction.choices, blank=True
+    )
+    duration_seconds = models.PositiveIntegerField(_("duration (seconds)"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=255, blank=True)
+    # Meetings and presentations
+    location = models.CharField(_("place"), max_length=255, blank=True)
+    agenda = models.TextField(_("agenda"), blank=True)
+    participants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("our participants"),
+        blank=True,
+        related_name="meetings",
+    )
+    # Tasks (and reminders on anything planned)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    priority = models.CharField(
+        _("priority"),
+        max_length=6,
+        choices=choices.Priority.choices,
+        default=choices.Priority.NORMAL,
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_activities",
+    )
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    remind_at = models.DateTimeField(_("remind at"), null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    access: ClassVar[AccessSpec] = AccessSpec(via="account", owner="owner", assignee="assignee")
+    unversioned_fields: ClassVar[frozenset[str]] = frozenset({"reminded_at"})
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        indexes = [
+            # The account timeline: newest first, keyset-paginated, live rows only.
+            models.Index(
+                fields=["account", "-occurred_at", "-id"],
+                name="activity_timeline_idx",
+                condition=models.Q(deleted_at__isnull=True),
+            ),
+            models.Index(fields=["deal", "-occurred_at"], name="activity_deal_idx"),
+            models.Index(fields=["assignee", "status", "due_at"], name="activity_assignee_due_idx"),
+            models.Index(fields=["owner", "status", "occurred_at"], name="activity_owner_idx"),
+            models.Index(
+                fields=["remind_at"],
+                name="activity_reminder_idx",
+                condition=models.Q(reminded_at__isnull=True, remind_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    @property
+    def is_task(self) -> bool:
+        return self.kind == choices.Kind.TASK
