@@ -1,7 +1,8 @@
 """Registries through which higher apps plug into lower ones without upward imports.
 
 An app registers from its `AppConfig.ready()`: navigation sections, search sources (the Ctrl-K
-palette and the search page), record-page panels, timeline sources and pipeline stage checks.
+palette and the search page), record-page panels, timeline sources, pipeline stage checks and
+exporters.
 """
 
 from __future__ import annotations
@@ -170,3 +171,30 @@ def register_stage_check(check: StageCheck) -> None:
 
 def stage_checks() -> dict[str, StageCheck]:
     return dict(_stage_checks)
+
+
+# --- Exporters --------------------------------------------------------------------------------
+# `kam export <key>` and the list pages' export buttons find every exportable resource here, so an
+# app added later (deals, orders, products) exports without the export command importing it.
+
+
+@dataclass(frozen=True)
+class Exporter:
+    key: str  # the resource name on the command line: "accounts", "deals"
+    label: StrOrPromise
+    formats: tuple[str, ...]  # of "csv", "xlsx", "vcf"
+    # `export(user, fmt, filters, out)` writes the rows `user` may see (confidential fields hidden
+    # as for him) matching `filters` (query-string style) to the binary stream `out`; returns the
+    # number of rows written.
+    export: Callable[[Any, str, dict[str, str], Any], int]
+
+
+_exporters: dict[str, Exporter] = {}
+
+
+def register_exporter(exporter: Exporter) -> None:
+    _exporters[exporter.key] = exporter
+
+
+def exporters() -> dict[str, Exporter]:
+    return dict(_exporters)
