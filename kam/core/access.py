@@ -159,10 +159,37 @@ def get_for(user: Any, queryset: QuerySet[Any], pk: Any, action: Action = "view"
     try:
         obj = scope(queryset, user, "view").get(pk=pk)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
+        _audit_denial(user, queryset.model, pk, action)
         raise NotFoundError() from None
     if action != "view" and not can(user, obj, action):
+        _audit_denial(user, queryset.model, pk, action)
         raise PermissionDeniedError()
     return obj
+
+
+def _audit_denial(user: Any, model: type[Model], pk: Any, action: Action) -> None:
+    """Failed access attempts on rows that exist go to the audit trail (DESIGN.md section 4).
+
+    A missing id is only a 404; a row the user may not touch is recorded with who tried what.
+    """
+    if not is_active_user(user):
+        return
+    try:
+        target = model._base_manager.filter(pk=pk).first()
+    except (ValueError, TypeError):
+        return
+    if target is None:
+        return
+    from auditlog.models import LogEntry
+
+    from kam.core.audit import acting_as, log_event
+
+    with acting_as(user):
+        log_event(
+            obj=target,
+            action=LogEntry.Action.ACCESS,
+            data={"event": "access_denied", "action": action},
+        )
 
 
 def confidential_fields(model: type[Model]) -> tuple[str, ...]:

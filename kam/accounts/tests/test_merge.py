@@ -645,7 +645,9 @@ def merge_body(pair: Pair, **fields: str) -> dict[str, Any]:
 def test_api_merge_answers_the_survivor(
     api_as: Any, org: Any, pair: Pair, django_assert_max_num_queries: Any
 ) -> None:
-    with django_assert_max_num_queries(60):
+    # The bound grows with the number of tables pointing at accounts and contacts (every app
+    # adds some: deals, activities...), never with the number of rows.
+    with django_assert_max_num_queries(90):
         response = api_as(org.owner).post(
             f"/api/v1/accounts/{pair.survivor.pk}/merge/",
             merge_body(pair, name="loser", emails="union"),

@@ -125,6 +125,29 @@ def test_get_for_refuses_an_action_on_a_visible_row(org: Any, rows: Any) -> None
     assert access.get_for(org.kam, Record.objects.all(), rows["peer"].pk, "change") == rows["peer"]
 
 
+def test_failed_access_attempts_on_existing_rows_are_audited(org: Any, rows: Any) -> None:
+    from auditlog.models import LogEntry
+
+    denials = LogEntry.objects.filter(action=LogEntry.Action.ACCESS)
+    with pytest.raises(NotFoundError):
+        access.get_for(org.owner, Record.objects.all(), rows["south"].pk)
+    with pytest.raises(PermissionDeniedError):
+        access.get_for(org.auditor, Record.objects.all(), rows["own"].pk, "change")
+    with pytest.raises(NotFoundError):
+        access.get_for(org.owner, Record.objects.all(), 10**9)  # nothing there: nothing to record
+    with pytest.raises(NotFoundError):
+        access.get_for(org.owner, Record.objects.all(), "not-a-number")
+
+    entries = list(denials.order_by("pk"))
+    assert [(e.actor, e.object_pk, e.additional_data) for e in entries] == [
+        (org.owner, str(rows["south"].pk), {"event": "access_denied", "action": "view"}),
+        (org.auditor, str(rows["own"].pk), {"event": "access_denied", "action": "change"}),
+    ]
+    # Successful reads leave no trace.
+    access.get_for(org.owner, Record.objects.all(), rows["own"].pk)
+    assert denials.count() == 2
+
+
 def test_rows_in_the_trash_are_hidden_from_everyone(org: Any, rows: Any) -> None:
     from kam.core.services import soft_delete
 
