@@ -326,6 +326,7 @@ class ImportJob(TimeStampedModel):
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
+        INTERRUPTED = "interrupted", _("Interrupted")
 
     class Target(models.TextChoices):
         ACCOUNTS = "accounts", _("Accounts")
@@ -341,7 +342,7 @@ class ImportJob(TimeStampedModel):
     mapping = models.JSONField(default=dict, blank=True)
     options = models.JSONField(default=dict, blank=True)
     is_dry_run = models.BooleanField(default=False)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
@@ -350,12 +351,15 @@ class ImportJob(TimeStampedModel):
     error_count = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Moved on by every committed batch: a running job whose heartbeat stops was killed.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     access: ClassVar[AccessSpec] = AccessSpec(owner="created_by")
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="import_job_heartbeat_idx")]
 
     def __str__(self) -> str:
         return f"{self.get_target_display()} from {self.original_name}"

@@ -19,5 +19,15 @@ app.conf.beat_schedule = {
         "task": "kam.core.tasks.clear_expired_sessions_task",
         "schedule": 60 * 60 * 24,
     },
+    "sweep-import-jobs": {
+        "task": "kam.accounts.tasks.sweep_import_jobs_task",
+        "schedule": 5 * 60,
+    },
+    # Due reminders and newly overdue tasks; each notice is claimed once, so a late or doubled
+    # run never notifies twice.
+    "send-activity-notices": {
+        "task": "kam.activities.tasks.send_activity_notices_task",
+        "schedule": 60,
+    },
 }
 app.autodiscover_tasks()

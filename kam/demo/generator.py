@@ -22,12 +22,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from itertools import islice
 from typing import IO, Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import connections, models, router, transaction
-from django.db.models.fields import NOT_PROVIDED
 from django.utils import timezone
 from stdnum.at import uid as at_uid
 from stdnum.ch import uid as ch_uid
@@ -55,6 +53,7 @@ from kam.accounts.models import (
 )
 from kam.accounts.search import bulk_indexing
 from kam.accounts.validation import name_key
+from kam.core.bulk import insert_rows
 from kam.core.roles import Role
 from kam.users.models import Department, Notification, Team, User
 
@@ -185,110 +184,6 @@ def print_logins(out: IO[str] | Any) -> None:
     for username, role, *_ in ROSTER:
         if username in present:
             out.write(f"  {username:<12} {Role(role).label}")
-
-
-_MEMO_SIZE = 10_000  # prepared values remembered per column
-# Fields that store a value of one of these types as it is: no preparation, no memo.
-_PLAIN_FIELDS = frozenset(
-    [
-        models.CharField,
-        models.TextField,
-        models.EmailField,
-        models.SlugField,
-        models.URLField,
-        models.BooleanField,
-        models.IntegerField,
-        models.BigIntegerField,
-        models.SmallIntegerField,
-        models.PositiveIntegerField,
-        models.PositiveSmallIntegerField,
-        models.ForeignKey,
-    ]
-)
-_PLAIN_TYPES = frozenset([str, int, bool, type(None)])
-
-
-def _batches(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    it = iter(rows)
-    while batch := list(islice(it, size)):
-        yield batch
-
-
-def insert_rows(
-    model: type[models.Model],
-    rows: Iterable[Mapping[str, Any]],
-    *,
-    now: datetime,
-    batch_size: int = 5000,
-) -> int:
-    """INSERT `rows` into `model`'s table in order; return how many were written.
-
-    A row maps field attnames (`team_id` for a foreign key) to Python values. A field it leaves
-    out gets `now` if it is `auto_now`/`auto_now_add` or defaults to `timezone.now`, else what a
-    new model instance would get (a callable default is called for each row). Values go through
-    the field's own `get_db_prep_save`, memoised per field: demo data repeats a few values a lot.
-    An auto-increment primary key comes from the database; read it back by a natural key.
-    """
-    connection = connections[router.db_for_write(model)]
-    fields = [f for f in model._meta.concrete_fields if f is not model._meta.auto_field]
-    known = {f.attname for f in fields}
-    # Per column: attname, field, memo of prepared values, and for a row that leaves it out
-    # either a prepared constant or a callable whose result is prepared per row.
-    spec: list[tuple[str, models.Field[Any, Any], dict[Any, Any], Any, Any, bool]] = []
-    for f in fields:
-        constant: Any = NOT_PROVIDED
-        make: Any = None
-        auto = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-        if auto or f.default is timezone.now:
-            constant = f.get_db_prep_save(now, connection)
-        elif f.db_default is not NOT_PROVIDED:
-            pass  # a database expression: the row has to give a value
-        elif f.has_default() and callable(f.default):
-            make = f.get_default
-        else:  # what a new model instance would get: the default, "" or None
-            constant = f.get_db_prep_save(f.get_default(), connection)
-        spec.append((f.attname, f, {}, constant, make, type(f) in _PLAIN_FIELDS))
-
-    def params(row: Mapping[str, Any]) -> list[Any]:
-        if unknown := row.keys() - known:
-            raise ValueError(f"{model.__name__} has no column {sorted(unknown)[0]!r}")
-        values = []
-        for attname, f, memo, constant, make, plain in spec:
-            if attname in row:
-                value = row[attname]
-            elif make is not None:
-                value = make()
-            elif constant is NOT_PROVIDED:
-                raise ValueError(f"{model.__name__}.{attname} needs a value")
-            else:
-                values.append(constant)
-                continue
-            if plain and type(value) in _PLAIN_TYPES:
-                values.append(value)
-                continue
-            key = (type(value), value)
-            try:
-                prepped = memo[key]
-            except KeyError:
-                prepped = f.get_db_prep_save(value, connection)
-                if len(memo) < _MEMO_SIZE:
-                    memo[key] = prepped
-            except TypeError:  # unhashable (a dict for a JSONField)
-                prepped = f.get_db_prep_save(value, connection)
-            values.append(prepped)
-        return values
-
-    qn = connection.ops.quote_name
-    # Only quoted names from the model's _meta go into the SQL; every value is a parameter.
-    columns = ", ".join(qn(str(f.column)) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
-    written = 0
-    with connection.cursor() as cursor:
-        for batch in _batches(rows, batch_size):
-            cursor.executemany(sql, [params(row) for row in batch])
-            written += len(batch)
-    return written
 
 
 def set_column(model: type[models.Model], attname: str, values: Mapping[int, Any]) -> None:

@@ -1,6 +1,7 @@
 """Import jobs: `POST /api/v1/import-jobs/` (multipart: a file and options) starts an import in
 the background; `GET /api/v1/import-jobs/{id}/` shows its progress; `GET .../errors.csv` its row
 errors. `POST /api/v1/import-jobs/preview/` is the mapping step: how a file reads, nothing saved.
+`POST .../{id}/resume/` carries an interrupted job on (its process died; see jobs.py).
 A job is visible to whoever started it (and to the roles that see everything)."""
 
 from __future__ import annotations
@@ -76,7 +77,11 @@ class ImportJobCreateInputSerializer(ImportFileInputSerializer):
 
 class ImportJobOutputSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     created_by = serializers.CharField(source="created_by.username", read_only=True)
-    status = serializers.CharField(read_only=True, help_text="pending, running, done or failed")
+    status = serializers.CharField(
+        read_only=True,
+        help_text="pending, running, done, failed or interrupted (its process died: resume it "
+        "with POST .../resume/, or import the same file again)",
+    )
     progress = serializers.SerializerMethodField(help_text="Percent of the rows processed.")
 
     class Meta:
@@ -100,6 +105,7 @@ class ImportJobOutputSerializer(serializers.ModelSerializer):  # type: ignore[ty
             "message",
             "created_at",
             "started_at",
+            "heartbeat_at",
             "finished_at",
         ]
         read_only_fields = fields
@@ -183,6 +189,13 @@ class ImportJobViewSet(
                 encoding=values.get("encoding") or None,
             )
         return Response(ImportPreviewSerializer(preview).data)
+
+    @extend_schema(request=None, responses={202: ImportJobOutputSerializer})
+    @action(detail=True, methods=["post"])
+    def resume(self, request: Request, pk: str | None = None) -> Response:
+        """Carry an interrupted job on after its committed rows, in the background."""
+        job = jobs.resume_import_job(user=request.user, job_id=self.get_object().pk)
+        return Response(self.get_serializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
         responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV")}

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from kam.accounts import duplicates, services
 from kam.accounts.errors import AccountError
-from kam.accounts.importing import bulk
+from kam.accounts.importing import extras, instances
 from kam.accounts.importing.base import (
     ACCOUNT_AUDIT_EXCLUDE,
     Importer,
@@ -17,10 +17,11 @@ from kam.accounts.importing.base import (
     Update,
     _derive,
     changes_of,
+    tags_change,
 )
 from kam.accounts.importing.reader import RawRow
 from kam.accounts.importing.rows import Context, Parsed, RowError, _clip, field_errors, parse_row
-from kam.accounts.models import Account
+from kam.accounts.models import Account, CustomField
 from kam.core import access
 
 # The links the importer resolves itself; fields a row does not set keep the model's defaults, so
@@ -34,28 +35,41 @@ class AccountImporter(Importer):
 
     def __init__(self, context: Context) -> None:
         super().__init__(context)
-        self.build = bulk.Builder(Account)
+        self.build = instances.Builder(Account)
 
     def plan(self, batch: list[RawRow]) -> Plan:
         plan = Plan()
         done = self.ledgered(batch)
         plan.already = len(done)
-        ready: list[tuple[Parsed, Account, duplicates.KeySet, bool]] = []
+        valid: list[tuple[Parsed, Account, extras.Extras]] = []
         for raw in batch:
             if raw.number in done:
                 continue
             parsed = parse_row(raw, self.context)
-            account = self.validate(parsed) if not parsed.errors else None
-            if account is None:
+            validated = self.validate(parsed) if not parsed.errors else None
+            if validated is None:
                 plan.errors.extend(parsed.errors)
                 continue
+            valid.append((parsed, *validated))
+        parents = extras.Parents(self).resolve(valid)
+        ready: list[tuple[Parsed, Account, duplicates.KeySet, bool]] = []
+        for parsed, account, found in valid:
+            if parsed.number not in parents:
+                plan.errors.extend(parsed.errors)
+                continue
+            account._import_parent = parents[parsed.number]  # type: ignore[attr-defined]
+            account._import_tags = found.tags  # type: ignore[attr-defined]
+            account._import_addresses = found.addresses  # type: ignore[attr-defined]
             keys = duplicates.account_keys(account)
             ready.append((parsed, account, keys, "owner" in parsed.values))
         self.match(ready, plan)
         return plan
 
-    def validate(self, parsed: Parsed) -> Account | None:
+    def validate(self, parsed: Parsed) -> tuple[Account, extras.Extras] | None:
         values = dict(parsed.values)
+        found = extras.split_extras(parsed, values, self.context)
+        if found is None:
+            return None
         owner_id = values.pop("owner", None) or self.context.default_owner_id
         if owner_id != self.context.user.pk and not access.changes_all(self.context.user):
             parsed.errors.append(
@@ -68,21 +82,26 @@ class AccountImporter(Importer):
             )
             return None
         try:
-            cleaned = services.clean_account_data(values)
+            cleaned = self.context.cleaner.clean(
+                services.clean_account_data,
+                values,
+                region=str(values.get("country") or "").upper() or None,
+                applies_to=CustomField.AppliesTo.ACCOUNT,
+            )
         except AccountError as error:
             parsed.errors.extend(field_errors(parsed.number, error.fields, parsed, self.context))
             return None
         account = self.build({**cleaned, "owner_id": owner_id})
         _derive(account)
         try:
-            bulk.full_clean(account, names=cleaned, exclude=_ACCOUNT_FK)
+            instances.full_clean(account, names=cleaned, exclude=_ACCOUNT_FK)
         except ValidationError as error:
             parsed.errors.extend(
                 field_errors(parsed.number, error.message_dict, parsed, self.context)
             )
             return None
         account._import_fields = list(cleaned)  # type: ignore[attr-defined]
-        return account
+        return account, found
 
     def match(
         self, ready: list[tuple[Parsed, Account, duplicates.KeySet, bool]], plan: Plan
@@ -97,16 +116,23 @@ class AccountImporter(Importer):
         }
         countries.update(dict.fromkeys(self.virtual_ids("account"), ""))
         in_batch: dict[tuple[str, str], Pending] = {}
+        became: dict[int, int | Pending] = {}  # row -> the account it is (for its children)
         for parsed, account, keys, named_owner in ready:
             country = str(account.country or "")
             existing = self.best(keys, found, countries, country)
             earlier = self.earlier(keys, in_batch, country)
             target: int | Pending | None = existing if existing is not None else earlier
+            parent = account._import_parent  # type: ignore[attr-defined]
+            if isinstance(parent, extras.EarlierRow):
+                account._import_parent = became[parent.number]  # type: ignore[attr-defined]
             if target is None or self.mode == "create":
                 pending = Pending(parsed.number, account, keys)
                 plan.creates.append(pending)
                 in_batch.update(dict.fromkeys(keys, pending))
-            elif self.mode == "skip":
+                became[parsed.number] = pending
+                continue
+            became[parsed.number] = target
+            if self.mode == "skip":
                 plan.skips.append((parsed.number, target))
             else:
                 plan.updates.append(Update(parsed.number, target, account, parsed, named_owner))
@@ -127,6 +153,9 @@ class AccountImporter(Importer):
     def write(self, plan: Plan) -> None:
         accounts = [p.instance for p in plan.creates]
         if accounts:
+            self.assign_ids(accounts)
+            for account in accounts:
+                account.parent_id = extras.parent_id(account._import_parent)
             self.insert(accounts)
             duplicates.insert_key_rows(
                 [
@@ -135,7 +164,8 @@ class AccountImporter(Importer):
                     for row in duplicates.account_key_rows(p.instance.pk, p.keys)
                 ]
             )
-            self.audit(accounts, ACCOUNT_AUDIT_EXCLUDE)
+            self.audit(accounts, ACCOUNT_AUDIT_EXCLUDE, more=tags_change)
+            self.write_extras(accounts)
         self.ledger([(p.number, p.instance.pk) for p in plan.creates])
 
     def remember(self, plan: Plan) -> None:
@@ -145,19 +175,25 @@ class AccountImporter(Importer):
             index.update(dict.fromkeys(pending.keys, pending.instance.pk))
 
     def update_one(self, target_id: int, update: Update) -> bool:
-        existing = access.get_for(self.context.user, Account.objects.all(), target_id, "change")
-        names = [n for n in update.values._import_fields if n != "owner"]
-        if existing.name_key == update.values.name_key:
+        user, incoming = self.context.user, update.values
+        existing = access.get_for(user, Account.objects.all(), target_id, "change")
+        names = [n for n in incoming._import_fields if n != "owner"]
+        if existing.name_key == incoming.name_key:
             names.remove("name")  # the same name written another way: keep the record's
-        changes = changes_of(existing, update.values, names)
-        if update.named_owner and update.values.owner_id != existing.owner_id:
-            changes["owner"] = update.values.owner
-        if not changes:
-            return False
-        services.account_update(
-            user=self.context.user,
+        changes = changes_of(existing, incoming, names)
+        if update.named_owner and incoming.owner_id != existing.owner_id:
+            changes["owner"] = incoming.owner
+        parent = extras.parent_id(incoming._import_parent)
+        if parent is not None and parent != existing.parent_id:
+            changes["parent"] = Account.objects.get(pk=parent)
+        if changes:
+            existing = services.account_update(
+                user=user, account=existing, expected_version=existing.version, data=changes
+            )
+        added = extras.account_add_extras(
+            user=user,
             account=existing,
-            expected_version=existing.version,
-            data=changes,
+            tags=incoming._import_tags,
+            addresses=incoming._import_addresses,
         )
-        return True
+        return bool(changes) or added

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.accounts import duplicates, services
-from kam.accounts.importing import bulk
+from kam.accounts.importing import extras
 from kam.accounts.importing.reader import ImportFileError, RawRow
 from kam.accounts.importing.rows import (
     _VALUE_MAX,
@@ -29,8 +29,9 @@ from kam.accounts.importing.rows import (
     _clip,
     field_errors,
 )
-from kam.accounts.models import Account, ImportJob, ImportLedger, ImportRowError
+from kam.accounts.models import Account, AccountAddress, ImportJob, ImportLedger, ImportRowError
 from kam.accounts.search import bulk_indexing
+from kam.core import bulk
 from kam.core.errors import ApplicationError, PermissionDeniedError
 
 logger = logging.getLogger(__name__)
@@ -239,17 +240,24 @@ class Importer:
             return field_errors(update.number, error.fields, update.parsed, self.context)
         return [RowError(update.number, "", "", _clip(error.message))]
 
+    def assign_ids(self, instances: list[Any]) -> bool:
+        """Draw primary keys for new records (before INSERT, so rows can point at each other);
+        False where the backend cannot say (the ORM's bulk_create then numbers them)."""
+        ids = bulk.allocate_ids(type(instances[0]), len(instances)) if instances else []
+        if ids is None:
+            return False
+        for instance, pk in zip(instances, ids, strict=True):
+            instance.pk = pk
+        return True
+
     def insert(self, instances: list[Any]) -> None:
         """INSERT new records in one statement per batch, their ids drawn beforehand."""
         if not instances:
             return
         model = type(instances[0])
-        ids = bulk.allocate_ids(model, len(instances))
-        if ids is None:
+        if instances[0].pk is None and not self.assign_ids(instances):
             model.objects.bulk_create(instances)
             return
-        for instance, pk in zip(instances, ids, strict=True):
-            instance.pk = pk
         if model not in self.record_inserters:
             self.record_inserters[model] = bulk.model_inserter(model)
         bulk.insert_instances(instances, self.record_inserters[model], timezone.now())
@@ -257,14 +265,41 @@ class Importer:
             instance._state.adding = False
             instance._state.db = self.record_inserters[model].connection.alias
 
+    def write_extras(self, accounts: list[Account]) -> None:
+        """The new accounts' tags (missing tags created) and addresses, with their audit."""
+        ids = extras.tag_ids(name for a in accounts for name in a._import_tags)  # type: ignore[attr-defined]
+        through = Account.tags.through
+        if ids:
+            if through not in self.record_inserters:
+                self.record_inserters[through] = bulk.Inserter(through, ["account_id", "tag_id"])
+            self.record_inserters[through].insert(
+                (a.pk, ids[name])
+                for a in accounts
+                for name in a._import_tags  # type: ignore[attr-defined]
+            )
+        addresses: list[AccountAddress] = []
+        for account in accounts:
+            for address in account._import_addresses:  # type: ignore[attr-defined]
+                address.account_id = account.pk
+                addresses.append(address)
+        if addresses:
+            self.insert(addresses)
+            self.audit(addresses, ("updated_at",))
+
     def ledger(self, rows: list[tuple[int, int | None]]) -> None:
         sha, target = self.context.sha256, self.target
         self.inserters["ledger"].insert(
             (sha, target, number, object_id) for number, object_id in rows
         )
 
-    def audit(self, instances: list[Any], exclude: tuple[str, ...]) -> None:
-        """Entries for records inserted in bulk: what auditlog writes when one is saved."""
+    def audit(
+        self,
+        instances: list[Any],
+        exclude: tuple[str, ...],
+        more: Callable[[Any], dict[str, Any]] | None = None,
+    ) -> None:
+        """Entries for records inserted in bulk: what auditlog writes when one is saved
+        (`more`: a record's changes beyond its columns, its many-to-many links)."""
         if not instances:
             return
         content_type_id = ContentType.objects.get_for_model(instances[0]).pk
@@ -285,9 +320,12 @@ class Importer:
                 str(obj),
                 LogEntry.Action.CREATE,
                 {
-                    name: ["None", _audit_text(value, is_json)]
-                    for name, attname, is_json in names
-                    if (value := vars(obj)[attname]) not in _EMPTY
+                    **{
+                        name: ["None", _audit_text(value, is_json)]
+                        for name, attname, is_json in names
+                        if (value := vars(obj)[attname]) not in _EMPTY
+                    },
+                    **(more(obj) if more is not None else {}),
                 },
                 "",
                 user.pk,
@@ -326,12 +364,23 @@ class Importer:
             for e in errors
         )
         ImportJob.objects.filter(pk=job.pk).update(
+            # A job the sweeper took for dead while a batch ran long is running after all.
+            status=ImportJob.Status.RUNNING,
+            heartbeat_at=timezone.now(),
             processed_rows=summary.processed,
             created_count=summary.created,
             updated_count=summary.updated,
             skipped_count=summary.skipped,
             error_count=summary.errors,
         )
+
+
+def tags_change(account: Account) -> dict[str, object]:
+    """A new account's tags in its create entry, as auditlog records a many-to-many change."""
+    names = account._import_tags  # type: ignore[attr-defined]
+    if not names:
+        return {}
+    return {"tags": {"type": "m2m", "operation": "add", "objects": list(names)}}
 
 
 # An imported record's create entry lists the values it was given, not its empty fields.

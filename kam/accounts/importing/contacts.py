@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from kam.accounts import duplicates, services
 from kam.accounts.errors import AccountError
-from kam.accounts.importing import bulk
+from kam.accounts.importing import extras, instances
 from kam.accounts.importing.accounts import _ACCOUNT_FK
 from kam.accounts.importing.base import (
     ACCOUNT_AUDIT_EXCLUDE,
@@ -28,7 +28,7 @@ from kam.accounts.importing.base import (
 )
 from kam.accounts.importing.reader import RawRow
 from kam.accounts.importing.rows import Context, Parsed, RowError, _clip, field_errors, parse_row
-from kam.accounts.models import Account, Contact
+from kam.accounts.models import Account, Contact, CustomField
 from kam.core import access
 
 # --- contacts ---------------------------------------------------------------------------------
@@ -54,7 +54,7 @@ class ContactImporter(Importer):
     def __init__(self, context: Context) -> None:
         super().__init__(context)
         self.companies: dict[tuple[str, str, str], tuple[Company, duplicates.KeySet]] = {}
-        self.build = bulk.Builder(Contact)
+        self.build = instances.Builder(Contact)
 
     def plan(self, batch: list[RawRow]) -> Plan:
         plan = Plan()
@@ -182,8 +182,16 @@ class ContactImporter(Importer):
             if name.startswith(ACCOUNT_PREFIX)
         }
         data["name"] = probe.name
+        found = extras.split_extras(parsed, data, self.context, prefix=ACCOUNT_PREFIX)
+        if found is None:
+            return None
         try:
-            cleaned = services.clean_account_data(data)
+            cleaned = self.context.cleaner.clean(
+                services.clean_account_data,
+                data,
+                region=str(data.get("country") or "").upper() or None,
+                applies_to=CustomField.AppliesTo.ACCOUNT,
+            )
         except AccountError as error:
             parsed.errors.extend(
                 field_errors(parsed.number, error.fields, parsed, self.context, ACCOUNT_PREFIX)
@@ -192,7 +200,7 @@ class ContactImporter(Importer):
         account = Account(owner_id=self.context.default_owner_id, **cleaned)
         _derive(account)
         try:
-            bulk.full_clean(account, names=cleaned, exclude=_ACCOUNT_FK)
+            instances.full_clean(account, names=cleaned, exclude=_ACCOUNT_FK)
         except ValidationError as error:
             parsed.errors.extend(
                 field_errors(
@@ -200,6 +208,8 @@ class ContactImporter(Importer):
                 )
             )
             return None
+        account._import_tags = found.tags  # type: ignore[attr-defined]
+        account._import_addresses = found.addresses  # type: ignore[attr-defined]
         return PendingAccount(account, keys | duplicates.account_keys(account), parsed.number)
 
     def not_yours(self, parsed: Parsed, name: str) -> RowError:
@@ -222,7 +232,12 @@ class ContactImporter(Importer):
             else self.account_country(account)
         ) or str(parsed.values.get("account.country") or "")
         try:
-            cleaned = services.clean_contact_data(values, region=region or None)
+            cleaned = self.context.cleaner.clean(
+                services.clean_contact_data,
+                values,
+                region=region or None,
+                applies_to=CustomField.AppliesTo.CONTACT,
+            )
         except AccountError as error:
             parsed.errors.extend(field_errors(parsed.number, error.fields, parsed, self.context))
             return None
@@ -230,7 +245,7 @@ class ContactImporter(Importer):
         if isinstance(account, int):
             contact.account_id = account
         try:
-            bulk.full_clean(contact, names=cleaned, exclude=_CONTACT_FK)
+            instances.full_clean(contact, names=cleaned, exclude=_CONTACT_FK)
         except ValidationError as error:
             parsed.errors.extend(
                 field_errors(parsed.number, error.message_dict, parsed, self.context)
@@ -308,6 +323,7 @@ class ContactImporter(Importer):
                 ]
             )
             self.audit(new_accounts, ACCOUNT_AUDIT_EXCLUDE)
+            self.write_extras(new_accounts)
         contacts = []
         for pending in plan.creates:
             if pending.account is not None:
@@ -322,7 +338,7 @@ class ContactImporter(Importer):
                     for row in duplicates.contact_key_rows(
                         p.instance.pk,
                         # At a new company the name key waited for the company's id.
-                        p.keys if p.account is None else duplicates.contact_keys(p.instance),
+                        p.keys if p.account is None else _at_account(p.keys, p.account),
                     )
                 ]
             )
@@ -360,6 +376,18 @@ class ContactImporter(Importer):
             data=changes,
         )
         return True
+
+
+def _at_account(keys: duplicates.KeySet, account: PendingAccount) -> duplicates.KeySet:
+    """A contact's keys at a company this batch created, now that it has its id: the name
+    key computed for `new<id>` (see `ContactImporter.keys`) is the same name at the id."""
+    placeholder, real = f"new{id(account)}:", f"{account.instance.pk}:"
+    return {
+        (kind, real + value.removeprefix(placeholder))
+        if kind == duplicates.Kind.NAME and value.startswith(placeholder)
+        else (kind, value)
+        for kind, value in keys
+    }
 
 
 def _domain(website: str) -> str:

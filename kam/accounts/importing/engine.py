@@ -25,6 +25,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.db import connection, reset_queries
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.accounts.exporting import neutralise
@@ -143,7 +144,9 @@ def _start_job(job: ImportJob, summary: ImportSummary, start_after: int) -> None
         summary.errors = job.error_count
     job.total_rows = summary.total
     job.mapping = summary.mapping
-    ImportJob.objects.filter(pk=job.pk).update(total_rows=summary.total, mapping=summary.mapping)
+    ImportJob.objects.filter(pk=job.pk).update(
+        total_rows=summary.total, mapping=summary.mapping, heartbeat_at=timezone.now()
+    )
 
 
 def _forget_queries() -> None:

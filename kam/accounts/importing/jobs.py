@@ -4,6 +4,12 @@
 refused at once, not in the background) and queues `import_file_task` after commit.
 `run_import_job()` is what the task runs: safe to run twice (a finished job is left alone; a job
 a crashed worker left running resumes after the rows it had committed).
+
+A running job's heartbeat moves with every committed batch. A process killed outright (SIGKILL,
+a lost machine) cannot say it stopped, so `sweep_import_jobs()` (every few minutes on Celery
+beat, and when `kam import` starts) marks the running jobs whose heartbeat is older than
+`STALE_AFTER` as interrupted; `resume_import_job()` or importing the same file again finishes
+them, the ledger skipping the rows already imported.
 """
 
 from __future__ import annotations
@@ -13,12 +19,14 @@ import hashlib
 import io
 import logging
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,6 +45,10 @@ from kam.core import access
 from kam.core.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
+
+# A batch commits in seconds; a job silent for this long is not running any more.
+STALE_AFTER = timedelta(minutes=10)
+_RESUMABLE = (ImportJob.Status.RUNNING, ImportJob.Status.INTERRUPTED)
 
 
 @transaction.atomic
@@ -122,10 +134,11 @@ def run_import_job(*, job_id: int) -> ImportJob | None:
     job = ImportJob.objects.select_related("created_by").filter(pk=job_id).first()
     if job is None or job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
         return job
-    start_after = job.processed_rows if job.status == ImportJob.Status.RUNNING else 0
+    start_after = job.processed_rows if job.status in _RESUMABLE else 0
     job.status = ImportJob.Status.RUNNING
     job.started_at = job.started_at or timezone.now()
-    job.save(update_fields=["status", "started_at"])
+    job.heartbeat_at = timezone.now()
+    job.save(update_fields=["status", "started_at", "heartbeat_at"])
     try:
         summary = run_import(
             path=job.file.path,
@@ -171,6 +184,46 @@ def finish_job(job: ImportJob, *, status: str, message: str) -> None:
     job.message = message
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "message", "finished_at"])
+
+
+def interrupted_message(job: ImportJob) -> str:
+    return _(
+        "The import stopped without finishing after %(done)d of %(total)d rows: its process "
+        "was stopped or lost. Those rows are imported; resume the job or import the same file "
+        "again to import the rest (nothing is imported twice)."
+    ) % {"done": job.processed_rows, "total": job.total_rows}
+
+
+@transaction.atomic
+def sweep_import_jobs(*, stale_after: timedelta = STALE_AFTER) -> list[int]:
+    """Mark as interrupted the running jobs whose heartbeat is older than `stale_after` (their
+    process was killed); return their ids. Safe to run any time, from any process."""
+    cutoff = timezone.now() - stale_after
+    stale = ImportJob.objects.select_for_update().filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff),
+        status=ImportJob.Status.RUNNING,
+    )
+    swept = []
+    for job in stale:
+        logger.warning("import job %s: no heartbeat since %s, interrupted", job.pk, cutoff)
+        finish_job(job, status=ImportJob.Status.INTERRUPTED, message=interrupted_message(job))
+        swept.append(job.pk)
+    return swept
+
+
+@transaction.atomic
+def resume_import_job(*, user: Any, job_id: int) -> ImportJob:
+    """Queue an interrupted job again (after commit): it carries on after its committed rows."""
+    job = access.get_for(user, ImportJob.objects.select_for_update(), job_id, "change")
+    if job.status != ImportJob.Status.INTERRUPTED:
+        raise ApplicationError(
+            _("Only an interrupted import can be resumed; this one is %s.")
+            % job.get_status_display().lower()
+        )
+    from kam.accounts.tasks import import_file_task
+
+    transaction.on_commit(lambda: import_file_task.delay(job.pk))
+    return job
 
 
 def errors_csv(job: ImportJob) -> Iterator[str]:

@@ -27,6 +27,19 @@ from kam.accounts.models import CustomField, ImportJob
 
 ACCOUNTS, CONTACTS = ImportJob.Target.ACCOUNTS.value, ImportJob.Target.CONTACTS.value
 LIST_FIELDS = frozenset(["emails", "phones", "account.emails", "account.phones"])
+ADDRESS_KINDS = ("legal", "postal", "delivery")
+ADDRESS_PARTS = ("street", "city", "postal_code", "region", "country")
+
+
+def address_field(kind: str, part: str, prefix: str = "") -> str:
+    """`legal_address.city`: the import field of one part of one of an account's addresses."""
+    return f"{prefix}{kind}_address.{part}"
+
+
+# Fields several columns may feed, their texts joined (`Street Address`, `Street Address 2`).
+JOINED_FIELDS = frozenset(
+    address_field(kind, "street", prefix) for kind in ADDRESS_KINDS for prefix in ("", "account.")
+)
 
 
 class CellError(ValueError):
@@ -39,6 +52,38 @@ def normalise(header: str) -> str:
 
 def _aliases(table: dict[str, Iterable[str]]) -> dict[str, str]:
     return {normalise(alias): name for name, aliases in table.items() for alias in aliases}
+
+
+# Each part of an address, as exports name it after the address's own prefix ("Billing City",
+# HubSpot's "Street Address" and "State/Region", Odoo's "street2" and "zip").
+_PART_NAMES = {
+    "street": ["street", "street address", "street address 2", "street2", "street 2", "address",
+               "address line 1", "address line 2", "address 1", "address 2", "улица", "адрес"],
+    "city": ["city", "town", "город"],
+    "postal_code": ["postal code", "zip", "zip code", "zip/postal code", "postcode", "post code",
+                    "индекс", "почтовый индекс"],
+    "region": ["region", "state", "state/region", "state/province", "province", "county",
+               "регион", "область"],
+    "country": ["country", "country/region", "country code"],
+}  # fmt: skip
+
+
+def _address_aliases(
+    prefixes: dict[str, list[str]], skip: dict[str, set[str]] | None = None, field_prefix: str = ""
+) -> dict[str, list[str]]:
+    """{field: aliases} of the three addresses' parts: each prefix of a kind before each name
+    of a part (an empty prefix: the bare "City" is the legal address's city). `skip` leaves out
+    the prefixes of a part that name another field ("Billing Country" is the account's)."""
+    table: dict[str, list[str]] = {}
+    for kind, names in prefixes.items():
+        for part, part_names in _PART_NAMES.items():
+            table[address_field(kind, part, field_prefix)] = [
+                f"{prefix} {name}".strip()
+                for prefix in names
+                if prefix not in (skip or {}).get(part, set())
+                for name in part_names
+            ]
+    return table
 
 
 ACCOUNT_ALIASES = _aliases(
@@ -99,6 +144,25 @@ ACCOUNT_ALIASES = _aliases(
         ],
         "notes": ["notes", "note", "description", "comment", "comments", "примечание",
                   "комментарий"],
+        "parent": [
+            "parent", "parent account", "parent company", "parent account name",
+            "parent account id", "parent id", "parent organization", "group", "holding",
+            "головная компания", "материнская компания", "холдинг",
+        ],
+        "tags": ["tags", "tag", "labels", "label", "keywords", "теги", "метки"],
+        **_address_aliases(
+            {
+                "legal": [
+                    "", "billing", "legal", "legal address", "registered", "registered address",
+                    "company", "юридический адрес",
+                ],
+                "postal": ["mailing", "postal", "postal address", "почтовый адрес"],
+                "delivery": [
+                    "shipping", "delivery", "delivery address", "ship to", "адрес доставки",
+                ],
+            },
+            skip={"country": {"", "billing", "company"}},
+        ),
     }
 )  # fmt: skip
 
@@ -144,6 +208,11 @@ CONTACT_ALIASES = _aliases(
         "account.tax_number": ["vat", "tax id", "company vat", "account tax number", "inn", "инн"],
         "account.phones": ["company phone", "account phone", "main phone"],
         "account.industry": ["industry", "отрасль"],
+        **_address_aliases(
+            {"legal": ["company", "account", "billing"], "delivery": ["shipping"]},
+            skip={"country": {"company", "account"}},
+            field_prefix="account.",
+        ),
     }
 )  # fmt: skip
 
@@ -249,7 +318,7 @@ def _drop_repeated_scalars(result: ColumnMap) -> None:
     seen: dict[str, str] = {}
     kept = []
     for column in result.columns:
-        if column.field in LIST_FIELDS or column.field not in seen:
+        if column.field in LIST_FIELDS | JOINED_FIELDS or column.field not in seen:
             seen.setdefault(column.field, column.header)
             kept.append(column)
             continue
@@ -463,6 +532,11 @@ def split_full_name(text: str) -> tuple[str, str, str]:
 PARSERS: dict[str, Callable[[str], Any]] = {
     "country": country_code,
     "account.country": country_code,
+    **{
+        address_field(kind, "country", prefix): country_code
+        for kind in ADDRESS_KINDS
+        for prefix in ("", "account.")
+    },
     "size_band": size_band,
     "do_not_contact": boolean,
     "birthday": a_date,

@@ -13,11 +13,12 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 from kam.accounts.importing import mapping as m
+from kam.accounts.importing.cleaning import Cleaner
 from kam.accounts.importing.reader import RawRow, TableInfo
 from kam.accounts.models import ImportJob
 
 ON_DUPLICATE = ("skip", "update", "create")
-BATCH_SIZE = 1000
+BATCH_SIZE = 2000  # rows per transaction: a crash loses at most one batch, whole
 _VALUE_MAX = 500
 
 
@@ -93,6 +94,7 @@ class Context:
     sha256: str
     job: ImportJob | None
     owners: Owners = field(default_factory=Owners)
+    cleaner: Cleaner = field(default_factory=Cleaner)
     # Dry runs write nothing: what they would have created is remembered here, key -> id < 0.
     virtual: dict[str, dict[tuple[str, str], int]] = field(default_factory=dict)
     virtual_ids: Iterator[int] = field(default_factory=lambda: count(-1, -1))
@@ -148,7 +150,7 @@ def _read_cell(parsed: Parsed, column: m.Column, text: str, context: Context) ->
         return
     text = m.unneutralise(text)
     parsed.texts[name] = f"{parsed.texts[name]}, {text}" if name in parsed.texts else text
-    if name in m.LIST_FIELDS:
+    if name in m.LIST_FIELDS or name in m.JOINED_FIELDS:
         parsed.values[name] = parsed.texts[name]
         return
     if name.startswith("custom."):

@@ -131,7 +131,32 @@ def test_imported_records_are_audited_as_created_by_the_importer(tmp_path: Path,
         (
             "Name,Tax ID,Email,Street,Tags",
             "accounts",
-            ["name", "tax_number", "emails"],
+            ["name", "tax_number", "emails", "legal_address.street", "tags"],
+        ),
+        (
+            "Account Name,Parent Account,Billing Street,Billing City,Billing State/Province,"
+            "Billing Zip/Postal Code,Billing Country,Shipping Street,Shipping City,"
+            "Shipping Zip/Postal Code,Shipping Country",
+            "accounts",
+            ["name", "parent", "legal_address.street", "legal_address.city",
+             "legal_address.region", "legal_address.postal_code", "country",
+             "delivery_address.street", "delivery_address.city", "delivery_address.postal_code",
+             "delivery_address.country"],
+        ),
+        (
+            "Company name,Parent Company,Street Address,Street Address 2,City,State/Region,"
+            "Postal Code,Country/Region",
+            "accounts",
+            ["name", "parent", "legal_address.street", "legal_address.street",
+             "legal_address.city", "legal_address.region", "legal_address.postal_code",
+             "country"],
+        ),
+        (
+            "name,Parent Company,street,street2,city,zip,State,Country,Tags",
+            "accounts",
+            ["name", "parent", "legal_address.street", "legal_address.street",
+             "legal_address.city", "legal_address.postal_code", "legal_address.region",
+             "country", "tags"],
         ),
         (
             "First Name,Last Name,Title,Email,Mobile Phone,Account Name,Mailing Country",
@@ -151,7 +176,8 @@ def test_imported_records_are_audited_as_created_by_the_importer(tmp_path: Path,
              "account.tax_number"],
         ),
     ],
-    ids=["hubspot-companies", "odoo-companies", "salesforce-contacts", "odoo-contacts", "russian"],
+    ids=["hubspot-companies", "odoo-companies", "salesforce-addresses", "hubspot-addresses",
+         "odoo-addresses", "salesforce-contacts", "odoo-contacts", "russian"],
 )  # fmt: skip
 def test_headers_of_common_exports_are_recognised(
     tmp_path: Path, org: Any, header: str, target: str, mapping: list[str]

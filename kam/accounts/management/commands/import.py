@@ -19,7 +19,7 @@ from kam.accounts.importing.engine import (
     file_sha256,
     run_import,
 )
-from kam.accounts.importing.jobs import finish_job
+from kam.accounts.importing.jobs import finish_job, interrupted_message, sweep_import_jobs
 from kam.accounts.management.commands.export import find_user
 from kam.accounts.models import ImportJob
 from kam.core.errors import ApplicationError
@@ -93,6 +93,12 @@ class Command(BaseCommand):
                 "Name the owner of imported rows whose file names none: --owner USERNAME "
                 "(the import runs as that user, unless --as names another)."
             )
+        swept = sweep_import_jobs()
+        if swept and options["verbosity"] > 0:
+            self.stderr.write(
+                f"Marked {len(swept)} import job(s) whose process had died as interrupted: "
+                f"{', '.join(map(str, swept))}."
+            )
         owner = find_user(options["owner"], "--owner")
         user = find_user(options["acting"], "--as") if options["acting"] else owner
         path: Path = options["file"]
@@ -126,11 +132,19 @@ class Command(BaseCommand):
             if job is not None:
                 finish_job(job, status=ImportJob.Status.FAILED, message=error.message)
             raise CommandError(error.message) from None
-        except BaseException:
+        except BaseException as error:
+            # Ctrl-C or a stop signal: resumable. Anything else is a fault (say so and re-raise).
             bar.finish()
             if job is not None:
                 job.refresh_from_db()
-                finish_job(job, status=ImportJob.Status.FAILED, message="interrupted")
+                stopped = not isinstance(error, Exception)
+                finish_job(
+                    job,
+                    status=ImportJob.Status.INTERRUPTED if stopped else ImportJob.Status.FAILED,
+                    message=interrupted_message(job)
+                    if stopped
+                    else f"{type(error).__name__}: {error}"[:2000],
+                )
             raise
         finally:
             if report is not None:
@@ -170,6 +184,7 @@ class Command(BaseCommand):
             },
             status=ImportJob.Status.RUNNING,
             started_at=timezone.now(),
+            heartbeat_at=timezone.now(),
         )
 
     def print_summary(
