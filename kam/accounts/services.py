@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from auditlog.models import LogEntry
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +19,7 @@ from kam.accounts.duplicates import refresh_match_keys
 from kam.accounts.errors import AccountError
 from kam.accounts.models import (
     Account,
+    AccountAddress,
     AccountTeamMember,
     Contact,
     ContactConsent,
@@ -25,8 +28,8 @@ from kam.accounts.models import (
     Tag,
 )
 from kam.core import access
-from kam.core.audit import acting_as
-from kam.core.errors import NotFoundError, PermissionDeniedError
+from kam.core.audit import acting_as, log_event
+from kam.core.errors import ConflictError, NotFoundError, PermissionDeniedError
 from kam.core.services import soft_delete, versioned_update
 
 ACCOUNT_FIELDS = frozenset(
@@ -432,3 +435,168 @@ def saved_filter_delete(*, user: Any, saved_filter_id: int) -> None:
     deleted, _rows = SavedFilter.objects.filter(pk=saved_filter_id, owner=user).delete()
     if not deleted:
         raise NotFoundError()
+
+
+# --- The account page: team, addresses, contacts with their consents ---------------------------
+
+
+@transaction.atomic
+def account_team_add(
+    *, user: Any, account: Account, member: Any, role: str = ""
+) -> AccountTeamMember:
+    """Put `member` on the account team with `role` (or change his role if he is on it).
+
+    Needs the right to change the account; the owner is not a team member of his own account."""
+    access.get_for(user, Account.objects.all(), account.pk, "change")
+    if member is None or not getattr(member, "is_active", False):
+        raise AccountError(fields={"member": [_("Choose an active user.")]})
+    if member.pk == account.owner_id:
+        raise AccountError(fields={"member": [_("The owner already works this account.")]})
+    role = role.strip()
+    if len(role) > 100:
+        raise AccountError(fields={"role": [_("Keep the role under 100 characters.")]})
+    with acting_as(user):
+        membership, _created = AccountTeamMember.objects.update_or_create(
+            account=account, user=member, defaults={"role": role}
+        )
+    return membership
+
+
+@transaction.atomic
+def account_team_remove(*, user: Any, account: Account, member_id: int) -> None:
+    """Take a user off the account team. The account's own audit trail keeps who left, as the
+    membership row (and with it its trail) is gone."""
+    access.get_for(user, Account.objects.all(), account.pk, "change")
+    membership = (
+        AccountTeamMember.objects.select_related("user")
+        .filter(account=account, user_id=member_id)
+        .first()
+    )
+    if membership is None:
+        raise NotFoundError(_("This user is not on the account team."))
+    label = f"{membership.user}" + (f" ({membership.role})" if membership.role else "")
+    with acting_as(user):
+        membership.delete()
+        log_event(
+            obj=account,
+            action=LogEntry.Action.UPDATE,
+            changes={"account team": [label, "None"]},
+            data={"event": "team_remove", "user": member_id},
+        )
+
+
+ADDRESS_FIELDS = ("street", "city", "postal_code", "region", "country")
+
+
+@transaction.atomic
+def account_set_address(
+    *,
+    user: Any,
+    account: Account,
+    kind: str,
+    data: dict[str, Any],
+    expected_updated_at: datetime | None = None,
+) -> AccountAddress | None:
+    """Write the account's legal, postal or delivery address; all fields blank removes it.
+
+    `expected_updated_at` is when the editor's copy was saved (None: he saw no address); if the
+    stored address changed since, ConflictError carries its current values and nothing is written.
+    """
+    access.get_for(user, Account.objects.all(), account.pk, "change")
+    if kind not in choices.AddressKind.values:
+        raise AccountError(fields={"kind": [_("Unknown address kind.")]})
+    values = {name: str(data.get(name) or "").strip() for name in ADDRESS_FIELDS}
+    values["country"] = values["country"].upper()
+    current = AccountAddress.objects.select_for_update().filter(account=account, kind=kind).first()
+    stored_at = current.updated_at if current is not None else None
+    if stored_at != expected_updated_at:
+        shown = {n: str(getattr(current, n) or "") for n in ADDRESS_FIELDS} if current else {}
+        raise ConflictError(extra={"current": shown})
+    with acting_as(user):
+        if not any(values.values()):
+            if current is not None:
+                current.delete()
+            return None
+        address = current or AccountAddress(account=account, kind=kind)
+        for name, value in values.items():
+            setattr(address, name, value)
+        _full_clean(address)
+        address.save()
+    return address
+
+
+@dataclass(frozen=True)
+class ConsentInput:
+    """What the editor says of one channel: granted (True), refused (False) or unknown (None),
+    when (None: now, if the answer changed) and how it was given."""
+
+    is_granted: bool | None
+    given_at: datetime | None = None
+    how: str = ""
+
+
+@transaction.atomic
+def contact_save_consents(
+    *, user: Any, contact: Contact, consents: dict[str, ConsentInput]
+) -> list[ContactConsent]:
+    """Record the contact's consent per channel; only channels whose answer, date or manner
+    changed are written (and audited). Unknown removes what was recorded."""
+    access.get_for(user, Contact.objects.all(), contact.pk, "change")
+    unknown = set(consents) - set(choices.Channel.values)
+    if unknown:
+        raise AccountError(fields={"consents": [_("Unknown channel %s.") % ", ".join(unknown)]})
+    now = timezone.now()
+    errors = {
+        f"consent_{channel}_given_at": [_("Consent cannot be given in the future.")]
+        for channel, given in consents.items()
+        if given.given_at is not None and given.given_at > now
+    }
+    _errors(errors)
+    stored = {c.channel: c for c in ContactConsent.objects.filter(contact=contact)}
+    saved: list[ContactConsent] = []
+    with acting_as(user):
+        for channel, given in consents.items():
+            consent = stored.get(channel)
+            if given.is_granted is None:
+                if consent is not None:
+                    consent.delete()
+                continue
+            if consent is not None and _same_consent(consent, given):
+                saved.append(consent)
+                continue
+            consent = consent or ContactConsent(contact=contact, channel=channel)
+            consent.is_granted = given.is_granted
+            consent.given_at = given.given_at or now
+            consent.how = given.how.strip()[:200]
+            consent.save()
+            saved.append(consent)
+    return saved
+
+
+def _same_consent(consent: ContactConsent, given: ConsentInput) -> bool:
+    return (
+        consent.is_granted == given.is_granted
+        and consent.how == given.how.strip()[:200]
+        and (given.given_at is None or given.given_at == consent.given_at)
+    )
+
+
+@transaction.atomic
+def contact_save(
+    *,
+    user: Any,
+    data: dict[str, Any],
+    consents: dict[str, ConsentInput],
+    contact: Contact | None = None,
+    expected_version: int = 0,
+) -> Contact:
+    """Create (no `contact`) or update a contact and its consents in one transaction: the
+    contact page's save. An update checks `expected_version` like `contact_update`."""
+    if contact is None:
+        saved = contact_create(user=user, data=data)
+    else:
+        saved = contact_update(
+            user=user, contact=contact, expected_version=expected_version, data=data
+        )
+    contact_save_consents(user=user, contact=saved, consents=consents)
+    return saved

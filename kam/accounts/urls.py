@@ -45,3 +45,25 @@ urlpatterns += [
 urlpatterns += [
     path("<str:target>/export/", views.list_export, name="list_export"),
 ]
+
+# The account page: timeline pages and edit in place.
+urlpatterns += [
+    path("accounts/<int:pk>/timeline/", views.account_timeline, name="account_timeline"),
+    path("accounts/<int:pk>/facts/<str:name>/", views.account_fact, name="account_fact"),
+    path("accounts/<int:pk>/team/", views.account_team_add, name="account_team_add"),
+    path(
+        "accounts/<int:pk>/team/<int:user_id>/remove/",
+        views.account_team_remove,
+        name="account_team_remove",
+    ),
+    path("accounts/<int:pk>/addresses/<str:kind>/", views.account_address, name="account_address"),
+    path("accounts/<int:pk>/tags/", views.account_tags, name="account_tags"),
+]
+
+# Contacts: their page, creating one at an account, editing.
+urlpatterns += [
+    path("contacts/new/", views.contact_new, name="contact_new"),
+    path("contacts/<int:pk>/", views.contact_detail, name="contact_detail"),
+    path("contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
+    path("accounts/<int:pk>/contacts/new/", views.contact_create, name="contact_create"),
+]

@@ -1,7 +1,8 @@
-"""What the accounts app plugs into core: audit, navigation, search."""
+"""What the accounts app plugs into core: audit, navigation, search, the account timeline."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +25,15 @@ def _search(user: Any, query: str, limit: int) -> list[registry.SearchHit]:
         )
         for hit in search(user, query, limit)
     ]
+
+
+def _audit_timeline(
+    user: Any, account: Any, before: datetime | None, limit: int
+) -> list[registry.TimelineEntry]:
+    """The account page's history: the audit trail of the account and its contacts."""
+    from kam.accounts.selectors import account_audit_timeline
+
+    return account_audit_timeline(user=user, account=account, before=before, limit=limit)
 
 
 def connect() -> None:
@@ -51,3 +61,4 @@ def connect() -> None:
         )
     )
     registry.register_search("accounts", _search)
+    registry.register_timeline("accounts.audit", _audit_timeline)
