@@ -9,4 +9,6 @@ WORKLOADS: list[str] = [
     "demo_generation",
     "contact_import",
     "search",
+    "board",
+    "timeline",
 ]

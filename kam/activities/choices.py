@@ -35,3 +35,22 @@ class Priority(models.TextChoices):
     LOW = "low", _("Low")
     NORMAL = "normal", _("Normal")
     HIGH = "high", _("High")
+
+
+# Kinds that are a contact with the client: they count for the cadence and the repeat-contact
+# count (notes and tasks are our own bookkeeping).
+CLIENT_INTERACTIONS = frozenset(
+    {
+        Kind.CALL,
+        Kind.MEETING,
+        Kind.EMAIL,
+        Kind.CHAT,
+        Kind.FAX,
+        Kind.LETTER,
+        Kind.PRESENTATION,
+    }
+)
+# Kinds that may be planned ahead (status planned) rather than logged after the fact.
+PLANNABLE = frozenset({Kind.CALL, Kind.MEETING, Kind.PRESENTATION, Kind.TASK})
+# The default cadence per account tier: days without contact before the account is flagged.
+DEFAULT_CADENCE_DAYS = {"strategic": 14, "key": 30, "standard": 90}

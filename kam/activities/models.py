@@ -9,13 +9,15 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kam.accounts.choices import Tier
 from kam.activities import choices
 from kam.core.access import AccessSpec
-from kam.core.models import SoftDeleteModel
+from kam.core.models import SoftDeleteModel, VersionedModel
 
 
 class Activity(SoftDeleteModel):
@@ -87,9 +89,11 @@ class Activity(SoftDeleteModel):
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     remind_at = models.DateTimeField(_("remind at"), null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the "task overdue" notice went out (once per due date; a new due date re-arms it).
+    overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     access: ClassVar[AccessSpec] = AccessSpec(via="account", owner="owner", assignee="assignee")
-    unversioned_fields: ClassVar[frozenset[str]] = frozenset({"reminded_at"})
+    unversioned_fields: ClassVar[frozenset[str]] = frozenset({"reminded_at", "overdue_notified_at"})
 
     class Meta:
         ordering = ["-occurred_at", "-pk"]
@@ -110,6 +114,12 @@ class Activity(SoftDeleteModel):
                 name="activity_reminder_idx",
                 condition=models.Q(reminded_at__isnull=True, remind_at__isnull=False),
             ),
+            # Planned tasks not yet announced as overdue: the overdue sweep reads only these.
+            models.Index(
+                fields=["due_at"],
+                name="activity_overdue_idx",
+                condition=models.Q(kind="task", status="planned", overdue_notified_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -118,3 +128,67 @@ class Activity(SoftDeleteModel):
     @property
     def is_task(self) -> bool:
         return self.kind == choices.Kind.TASK
+
+    @property
+    def is_planned(self) -> bool:
+        return self.status == choices.Status.PLANNED
+
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            self.is_task
+            and self.is_planned
+            and self.due_at is not None
+            and self.due_at < timezone.now()
+        )
+
+    @property
+    def is_client_interaction(self) -> bool:
+        """A contact with the client (not a note to self or a task): counts for the cadence."""
+        return self.kind in choices.CLIENT_INTERACTIONS
+
+
+class CadenceRule(VersionedModel):
+    """The longest an account of a tier may go without a contact (admin-editable)."""
+
+    tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices, unique=True)
+    max_days_without_contact = models.PositiveSmallIntegerField(
+        _("maximum days without contact"),
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+    )
+
+    class Meta:
+        ordering = ["max_days_without_contact", "tier"]
+        verbose_name = _("contact cadence")
+        verbose_name_plural = _("contact cadences")
+
+    def __str__(self) -> str:
+        return f"{self.get_tier_display()}: {self.max_days_without_contact}"
+
+
+class AccountContactStats(models.Model):
+    """Per account: the last completed client interaction and how many there were.
+
+    Kept up to date by the activity services (recomputed from the account's activities after
+    every write that touches them); `contact_stats_rebuild` recomputes every row after bulk loads.
+    """
+
+    account = models.OneToOneField(
+        "accounts.Account",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="contact_stats",
+        verbose_name=_("account"),
+    )
+    last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
+    repeat_contact_count = models.PositiveIntegerField(_("client interactions"), default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    access: ClassVar[AccessSpec] = AccessSpec(via="account")
+
+    class Meta:
+        verbose_name = _("account contact statistics")
+        verbose_name_plural = _("account contact statistics")
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.repeat_contact_count}"

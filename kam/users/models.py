@@ -8,6 +8,7 @@ from typing import ClassVar
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from kam.core.access import AccessSpec
@@ -99,8 +100,17 @@ class User(VersionedModel, AbstractUser):  # type: ignore[django-manager-missing
     )
     language = models.CharField(_("language"), max_length=8, blank=True, default="")
     phone = models.CharField(_("phone"), max_length=32, blank=True, default="")
+    # The private calendar feed's token is `calendar_feed_key + calendar_feed_secret`: the key
+    # (not secret) finds the row through a unique index, the secret is then compared in constant
+    # time. Both empty: no feed. Never audited (users.wiring lists the audited fields).
+    calendar_feed_key = models.CharField(
+        max_length=16, unique=True, null=True, blank=True, editable=False
+    )
+    calendar_feed_secret = models.CharField(max_length=64, blank=True, default="", editable=False)
     objects: ClassVar[UserManager[User]] = UserManager()  # type: ignore[assignment]
-    unversioned_fields = frozenset({"last_login", "password"})
+    unversioned_fields = frozenset(
+        {"last_login", "password", "calendar_feed_key", "calendar_feed_secret"}
+    )
 
     access: ClassVar[AccessSpec] = AccessSpec(public=True)
 
@@ -114,6 +124,18 @@ class User(VersionedModel, AbstractUser):  # type: ignore[django-manager-missing
     @property
     def display_name(self) -> str:
         return str(self)
+
+    @property
+    def calendar_feed_token(self) -> str | None:
+        """The secret part of the user's calendar feed address, or None when he has no feed."""
+        if not (self.calendar_feed_key and self.calendar_feed_secret):
+            return None
+        return self.calendar_feed_key + self.calendar_feed_secret
+
+    def calendar_feed_path(self) -> str | None:
+        """The feed's path (served by the activities app's calendar), or None without a feed."""
+        token = self.calendar_feed_token
+        return None if token is None else reverse("calendar:feed", kwargs={"token": token})
 
     @property
     def is_team_lead(self) -> bool:

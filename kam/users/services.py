@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from auditlog.models import LogEntry
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
@@ -13,7 +14,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 
 from kam.core import access
-from kam.core.audit import acting_as
+from kam.core.audit import acting_as, log_event
 from kam.core.errors import PermissionDeniedError
 from kam.core.roles import Role
 from kam.core.services import versioned_update
@@ -103,6 +104,7 @@ def user_deactivate(*, user: User, actor: Any | None) -> User:
     with acting_as(actor):
         user.save(update_fields=["is_active"])
     AuthToken.objects.filter(user=user).delete()
+    _clear_calendar_feed(user)
     _end_sessions(user)
     return user
 
@@ -151,6 +153,68 @@ def token_create(*, user: User) -> str:
 def token_revoke_all(*, user: User) -> int:
     deleted, _ = AuthToken.objects.filter(user=user).delete()
     return deleted
+
+
+# Token sizes: the key only finds the row; the secret carries the 256 bits that prove the holder.
+CALENDAR_FEED_KEY_BYTES = 8  # 16 hex characters
+CALENDAR_FEED_SECRET_BYTES = 32  # 43 URL-safe characters
+
+
+def _require_self_or_admin(*, user: User, actor: Any | None) -> None:
+    if actor is None or actor.pk != user.pk:
+        _require_admin(actor)
+
+
+@transaction.atomic
+def calendar_feed_regenerate(*, user: User, actor: Any | None) -> str:
+    """Give `user` a new private calendar feed address and return its token.
+
+    The previous address stops answering at once. Audited as an event, without the token.
+    """
+    _require_self_or_admin(user=user, actor=actor)
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not locked.is_active:
+        raise UserError(f"{locked.username} is deactivated; activate him before issuing a feed.")
+    locked.calendar_feed_key = secrets.token_hex(CALENDAR_FEED_KEY_BYTES)
+    locked.calendar_feed_secret = secrets.token_urlsafe(CALENDAR_FEED_SECRET_BYTES)
+    locked.save(update_fields=["calendar_feed_key", "calendar_feed_secret"])
+    _log_calendar_feed(locked, actor, "regenerated")
+    user.calendar_feed_key, user.calendar_feed_secret = (
+        locked.calendar_feed_key,
+        locked.calendar_feed_secret,
+    )
+    token = locked.calendar_feed_token
+    assert token is not None
+    return token
+
+
+@transaction.atomic
+def calendar_feed_revoke(*, user: User, actor: Any | None) -> bool:
+    """End `user`'s calendar feed: its address answers 404 from now on. False if he had none."""
+    _require_self_or_admin(user=user, actor=actor)
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    had_feed = _clear_calendar_feed(locked)
+    if had_feed:
+        _log_calendar_feed(locked, actor, "revoked")
+    user.calendar_feed_key, user.calendar_feed_secret = None, ""
+    return had_feed
+
+
+def _clear_calendar_feed(user: User) -> bool:
+    if user.calendar_feed_key is None and not user.calendar_feed_secret:
+        return False
+    user.calendar_feed_key, user.calendar_feed_secret = None, ""
+    user.save(update_fields=["calendar_feed_key", "calendar_feed_secret"])
+    return True
+
+
+def _log_calendar_feed(user: User, actor: Any | None, what: str) -> None:
+    with acting_as(actor):
+        log_event(
+            obj=user,
+            action=LogEntry.Action.UPDATE,
+            data={"event": "calendar_feed", "change": what},
+        )
 
 
 @transaction.atomic

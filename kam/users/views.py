@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
@@ -45,6 +45,8 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 def profile(request: KamRequest) -> HttpResponse:
     # A copy: an invalid form must not leave typed values on request.user (the header shows it).
     user = User.objects.get(pk=request.user.pk)
+    if request.method == "POST" and "calendar_feed" in request.POST:
+        return _calendar_feed_change(request, user)
     form = ProfileForm(request.POST or None, instance=user, initial={"version": user.version})
     conflict = None
     if request.method == "POST" and form.is_valid():
@@ -66,7 +68,38 @@ def profile(request: KamRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your profile was saved."))
             return redirect("users:profile")
-    return render(request, "users/profile.html", {"form": form, "conflict": conflict})
+    return render(
+        request,
+        "users/profile.html",
+        {
+            "form": form,
+            "conflict": conflict,
+            "calendar_feed_url": _calendar_feed_url(request, user),
+        },
+    )
+
+
+def _calendar_feed_url(request: HttpRequest, user: User) -> str | None:
+    path = user.calendar_feed_path()
+    return None if path is None else request.build_absolute_uri(path)
+
+
+def _calendar_feed_change(request: KamRequest, user: User) -> HttpResponse:
+    """The profile's calendar feed buttons: a new address, or none at all."""
+    change = request.POST["calendar_feed"]
+    if change == "regenerate":
+        services.calendar_feed_regenerate(user=user, actor=request.user)
+        notice = _("Your calendar has a new address; the previous one no longer works.")
+    elif change == "revoke":
+        services.calendar_feed_revoke(user=user, actor=request.user)
+        notice = _("Your calendar feed is switched off; its address no longer works.")
+    else:
+        return HttpResponseBadRequest(_("Unknown calendar feed action."))
+    if request.htmx:
+        context = {"calendar_feed_url": _calendar_feed_url(request, user), "notice": notice}
+        return render(request, "users/partials/_calendar_feed.html", context)
+    messages.success(request, notice)
+    return redirect("users:profile")
 
 
 @login_required

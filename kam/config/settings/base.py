@@ -262,6 +262,14 @@ SPECTACULAR_SETTINGS = {
         "AccountKindEnum": "kam.accounts.choices.Kind",
         "AddressKindEnum": "kam.accounts.choices.AddressKind",
         "DepartmentKindEnum": "kam.users.models.Department.Kind",
+        "AccountStatusEnum": "kam.accounts.choices.Status",
+        "ImportJobStatusEnum": "kam.accounts.models.ImportJob.Status",
+        "OutcomeEnum": "kam.sales.choices.Outcome",
+        "NeedPriorityEnum": "kam.sales.choices.Priority",
+        "ObjectionKindEnum": "kam.sales.choices.ObjectionKind",
+        "ActivityKindEnum": "kam.activities.choices.Kind",
+        "ActivityStatusEnum": "kam.activities.choices.Status",
+        "ActivityPriorityEnum": "kam.activities.choices.Priority",
     },
 }
 

@@ -46,6 +46,24 @@ class UserOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class UserMeOutputSerializer(UserOutputSerializer):
+    """The signed-in user as he sees himself: with his private calendar feed address."""
+
+    calendar_feed_url = serializers.SerializerMethodField()
+
+    class Meta(UserOutputSerializer.Meta):
+        fields = [*UserOutputSerializer.Meta.fields, "calendar_feed_url"]
+        read_only_fields = fields
+
+    def get_calendar_feed_url(self, user: User) -> str | None:
+        """Absolute address calendar programs subscribe to; null when the user has no feed."""
+        path = user.calendar_feed_path()
+        request = self.context.get("request")
+        if path is None or request is None:
+            return path
+        return str(request.build_absolute_uri(path))
+
+
 class UserMeUpdateInputSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=1, required=False)
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)

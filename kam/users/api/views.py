@@ -47,7 +47,7 @@ class UserViewSet(
         user, _ = services.user_create(actor=request.user, **data.validated_data)
         return Response(s.UserOutputSerializer(user).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.UserMeUpdateInputSerializer, responses=s.UserOutputSerializer)
+    @extend_schema(request=s.UserMeUpdateInputSerializer, responses=s.UserMeOutputSerializer)
     @action(detail=False, methods=["get", "patch"], url_path="me")
     def me(self, request: Request) -> Response:
         user = User.objects.select_related("team", "department").get(pk=request.user.pk or 0)
@@ -61,7 +61,27 @@ class UserViewSet(
                 changes=changes,
                 actor=request.user,
             )
-        return Response(s.UserOutputSerializer(user).data, headers={"ETag": etag(user.version)})
+        return Response(
+            s.UserMeOutputSerializer(user, context={"request": request}).data,
+            headers={"ETag": etag(user.version)},
+        )
+
+    @extend_schema(
+        request=None,
+        responses={200: s.UserMeOutputSerializer},
+        description=(
+            "POST: a new private calendar feed address (the old one stops working); "
+            "DELETE: no feed at all (`calendar_feed_url` becomes null)."
+        ),
+    )
+    @action(detail=False, methods=["post", "delete"], url_path="me/calendar-feed")
+    def calendar_feed(self, request: Request) -> Response:
+        user = User.objects.select_related("team", "department").get(pk=request.user.pk or 0)
+        if request.method == "POST":
+            services.calendar_feed_regenerate(user=user, actor=request.user)
+        else:
+            services.calendar_feed_revoke(user=user, actor=request.user)
+        return Response(s.UserMeOutputSerializer(user, context={"request": request}).data)
 
     @extend_schema(request=None, responses=s.UserOutputSerializer)
     @action(detail=True, methods=["post"])

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import random
 import time
 from typing import Any
 
@@ -9,7 +10,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from kam.accounts.duplicates import rebuild_match_keys
+from kam.demo import activities_data
 from kam.demo.generator import SIZES, generate, print_logins
+from kam.demo.sales_data import add_sales
 
 
 class Command(BaseCommand):
@@ -33,6 +36,14 @@ class Command(BaseCommand):
             )
         started = time.perf_counter()
         result = generate(size=options["size"], seed=options["seed"])
+        add_sales(result, size=options["size"], seed=options["seed"])
+        # Activities point at deals: after the sales demo.
+        activity_tables = activities_data.generate(
+            rng=random.Random(options["seed"] * 104729 + 6), size=options["size"]
+        )
+        for table, count in activity_tables.items():
+            result.tables[table] = result.tables.get(table, 0) + count
+            result.rows += count
         # The duplicate index over the demo base, so the planted duplicates show in the review.
         rebuild_match_keys()
         # Fresh statistics: without them SQLite picks the trash index and scans whole tables.

@@ -1,0 +1,5 @@
+from kam.core.errors import ApplicationError
+
+
+class ActivityError(ApplicationError):
+    code = "invalid_activity"
