@@ -211,9 +211,11 @@ def _check_links(*, user: Any, accounts: Iterable[Account | None]) -> None:
 
 
 @transaction.atomic
-def account_create(*, user: Any, data: dict[str, Any]) -> Account:
-    """Create an account. The owner defaults to the creator; only those who change every
-    account may give it to someone else."""
+def account_create(
+    *, user: Any, data: dict[str, Any], tags: Iterable[str] | None = None
+) -> Account:
+    """Create an account (with its tags, when given). The owner defaults to the creator; only
+    those who change every account may give it to someone else."""
     if access.is_read_only(user):
         raise PermissionDeniedError()
     cleaned = clean_account_data(data)
@@ -230,13 +232,22 @@ def account_create(*, user: Any, data: dict[str, Any]) -> Account:
     with acting_as(user):
         account.save()
     refresh_match_keys(account=account)
+    if tags:
+        account_set_tags(user=user, account=account, names=tags)
     return account
 
 
 @transaction.atomic
 def account_update(
-    *, user: Any, account: Account, expected_version: int, data: dict[str, Any]
+    *,
+    user: Any,
+    account: Account,
+    expected_version: int,
+    data: dict[str, Any],
+    tags: Iterable[str] | None = None,
 ) -> Account:
+    """Change an account's fields (version checked) and, when `tags` is given, replace its
+    tags: all of it or nothing."""
     access.get_for(user, Account.objects.all(), account.pk, "change")
     cleaned = clean_account_data(data, partial=True, stored_country=str(account.country or ""))
     hidden = set(access.hidden_fields(user, Account)) & set(cleaned)
@@ -262,6 +273,8 @@ def account_update(
     except ValidationError as error:
         raise AccountError(_("Some values are not valid."), fields=error.message_dict) from None
     refresh_match_keys(account=updated)
+    if tags is not None:
+        account_set_tags(user=user, account=updated, names=tags)
     return updated
 
 

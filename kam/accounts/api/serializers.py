@@ -1,17 +1,58 @@
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django_countries.serializers import CountryFieldMixin
 from rest_framework import serializers
 
 from kam.accounts.choices import Channel
-from kam.accounts.models import Account, AccountAddress, Contact, ContactConsent
+from kam.accounts.models import (
+    Account,
+    AccountAddress,
+    AccountTeamMember,
+    Contact,
+    ContactConsent,
+    Tag,
+)
 from kam.core.api.mixins import ConfidentialFieldsMixin
+
+TAG_NAME_MAX = Tag._meta.get_field("name").max_length
+TAGS_MAX = 100  # tags on one account: more is a mistake (a pasted column), not a tagging scheme
 
 
 class AccountAddressSerializer(CountryFieldMixin, serializers.ModelSerializer):
     class Meta:
         model = AccountAddress
-        fields = ["kind", "street", "city", "postal_code", "region", "country"]
+        fields = ["kind", "street", "city", "postal_code", "region", "country", "updated_at"]
+        read_only_fields = fields
+
+
+class AddressInputSerializer(serializers.Serializer):
+    """One address of an account. Lengths and types here; the service checks the country and
+    the kind. `updated_at` is the stored address's `updated_at` as read (null: there was none)."""
+
+    street = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    city = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    region = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    country = serializers.CharField(max_length=2, required=False, allow_blank=True, default="")
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+
+class TeamMemberSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="user.username", read_only=True)
+    name = serializers.CharField(source="user.get_full_name", read_only=True)
+
+    class Meta:
+        model = AccountTeamMember
+        fields = ["user", "username", "name", "role", "created_at"]
+        read_only_fields = fields
+
+
+class TeamMemberInputSerializer(serializers.Serializer):
+    """Whom to put on the account team; the service checks he is active and not the owner."""
+
+    user = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.all())
+    role = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 
 class AccountOutputSerializer(
@@ -67,6 +108,12 @@ class AccountInputSerializer(
     emails = serializers.ListField(child=serializers.CharField(max_length=254), required=False)
     website = serializers.CharField(max_length=255, required=False, allow_blank=True)
     custom = serializers.DictField(required=False)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=TAG_NAME_MAX),
+        required=False,
+        max_length=TAGS_MAX,
+        help_text="Tag names; replaces the account's tags (an empty list removes them all).",
+    )
     version = serializers.IntegerField(required=False, min_value=1)
 
     class Meta:
@@ -94,6 +141,7 @@ class AccountInputSerializer(
             "payment_terms_days",
             "custom",
             "notes",
+            "tags",
             "version",
         ]
         extra_kwargs = {"name": {"required": True}, "owner": {"required": False}}
