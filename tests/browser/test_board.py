@@ -18,12 +18,23 @@ pytestmark = pytest.mark.browser
 
 def _drag(page: Page, card: Any, column: Any) -> None:
     """Drag with the mouse, in steps, as a person does (Sortable's pointer fallback)."""
+    card_id = card.get_attribute("id")
     source = card.bounding_box()
     target = column.bounding_box()
     page.mouse.move(source["x"] + source["width"] / 2, source["y"] + 10)
     page.mouse.down()
     page.mouse.move(source["x"] + source["width"] / 2 + 5, source["y"] + 15, steps=3)
-    page.mouse.move(target["x"] + target["width"] / 2, target["y"] + 30, steps=15)
+    x, y = target["x"] + target["width"] / 2, target["y"] + 30
+    page.mouse.move(x, y, steps=15)
+    # Sortable moves the card into the list under the pointer as the pointer goes; on a loaded
+    # machine it handles the last pointer events late, and releasing early drops the card in a
+    # column on the way. Release only once the card (not Sortable's floating copy) is there.
+    landed = column.locator(f"#{card_id}:not(.sortable-fallback)")
+    for attempt in range(50):
+        if landed.count() == 1:
+            break
+        page.mouse.move(x + attempt % 3, y + attempt % 3)
+        page.wait_for_timeout(100)
     page.mouse.up()
 
 
