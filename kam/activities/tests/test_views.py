@@ -228,3 +228,20 @@ def test_cadence_page_lists_overdue_visible_accounts_worst_first(
         response = client.get("/cadence/")
 
     assert [a.name for a in response.context["page"]] == ["Worst", "Late"]
+
+
+def test_a_meeting_page_links_its_brief_and_invitations(client: Any, org: Any) -> None:
+    account = AccountFactory(owner=org.owner)
+    meeting = ActivityFactory(account=account, kind="meeting", subject="Annual review")
+    call = ActivityFactory(account=account, kind="call")
+
+    client.force_login(org.owner)
+    page = client.get(f"/activities/{meeting.pk}/").content.decode()
+    assert f'href="/meetings/{meeting.pk}/brief/"' in page
+    assert f'action="/meetings/{meeting.pk}/invite/"' in page
+    assert "/brief/" not in client.get(f"/activities/{call.pk}/").content.decode()
+
+    client.force_login(org.auditor)  # reads the brief, sends nothing
+    page = client.get(f"/activities/{meeting.pk}/").content.decode()
+    assert f'href="/meetings/{meeting.pk}/brief/"' in page
+    assert "/invite/" not in page
