@@ -80,6 +80,8 @@ def board(request: KamRequest) -> HttpResponse:
             ),
             "closing_stages": [stage for stage in stages if not stage.is_open],
             "mine": bool(request.GET.get("mine")),
+            # Quick logging from a card: the deal-page panels other apps register (activities).
+            "deal_panels": registry.panels_for("sales.deal", request.user),
         },
     )
 
@@ -98,7 +100,11 @@ def board_column(request: KamRequest, stage_id: int) -> HttpResponse:
     return render(
         request,
         "sales/partials/_board_cards.html",
-        {"column": column, "mine": bool(request.GET.get("mine"))},
+        {
+            "column": column,
+            "mine": bool(request.GET.get("mine")),
+            "deal_panels": registry.panels_for("sales.deal", request.user),
+        },
     )
 
 

@@ -1,5 +1,6 @@
 """Issue 4's walk: a new lead becomes a won deal in the browser, through every stage of the
-default pipeline, with a meeting logged, a refused move, a need recorded and a drag on the board."""
+default pipeline, with a call logged from the board, a meeting logged, a refused move, a need
+recorded and a drag on the board."""
 
 from __future__ import annotations
 
@@ -51,6 +52,14 @@ def test_a_new_lead_walks_the_whole_cycle_to_won(
     page.goto(url("/deals/board/"))
     _drag(page, page.locator(f"#deal-card-{deal.pk}"), _column(page, "Appointment set"))
     expect(page.locator("#board-alert")).to_contain_text("Moved to Appointment set.")
+    # A call logged from the card, without leaving the board.
+    page.locator(f"#deal-card-{deal.pk} .kam-card-panel").click()
+    drawer = page.locator("#board-quicklog")
+    drawer.get_by_label("Subject").fill("Booked the visit by phone")
+    drawer.get_by_role("button", name="Log or plan").click()
+    expect(drawer).to_contain_text("Booked the visit by phone")
+    assert Activity.objects.filter(deal=deal, subject="Booked the visit by phone").exists()
+    page.keyboard.press("Escape")
 
     # The meeting, logged from the deal page.
     page.goto(url(f"/deals/{deal.pk}/"))
