@@ -77,7 +77,7 @@ def test_a_new_lead_walks_the_whole_cycle_to_won(
 
     # Needs identified needs a need: refused with the reason, then recorded and moved.
     _move(page, "Needs identified")
-    expect(page.locator(".alert-danger")).to_contain_text("need")
+    expect(page.get_by_role("alert").filter(has_text="need")).to_be_visible()
     expect(page.locator("h1 + p")).to_contain_text("Contact established")
     page.get_by_label("New need").fill("Scan 2,000 pallets a day without queues")
     page.locator("#deal-needs").get_by_role("button", name="Add").click()
