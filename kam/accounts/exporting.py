@@ -1,53 +1,27 @@
 """Exporting accounts and contacts: CSV, XLSX and (contacts) vCard 3.0, streamed.
 
-What a user exports is what he may see: the queryset is scoped again here whatever the caller
-passed, and confidential fields (credit limit, payment terms) are left out for roles without the
-permission. Text that a spreadsheet would execute (starting with = + - @, a tab or a carriage
-return) is neutralised with a leading apostrophe. Every export is audited (an ACCESS entry with
-{"event": "export", ...}). The headers are ones the importer recognises, so a file exported
-from KAM imports back.
+The tables go through `kam.core.tabular` (scoped again for the user, formulas neutralised,
+audited); confidential fields (credit limit, payment terms) are left out for roles without the
+permission. The headers are ones the importer recognises, so a file exported from KAM imports
+back.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
-from auditlog.models import LogEntry
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from kam.accounts.errors import AccountError
 from kam.accounts.models import Account, Contact, CustomField
-from kam.core import access
-from kam.core.audit import acting_as, log_event
+from kam.core import access, tabular
+from kam.core.tabular import Column, scoped
 
-FORMATS = ("csv", "xlsx", "vcf")
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "vcf": "text/vcard; charset=utf-8",
-}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_CHUNK = 2000
-
-
-def neutralise(value: str) -> str:
-    """`=1+2` -> `'=1+2`: text a spreadsheet would run as a formula is shown as text."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    value: Callable[[Any], Any]
-    confidential: str = ""  # the model field it shows, when that field is confidential
+FORMATS = (*tabular.TABLE_FORMATS, "vcf")
+CONTENT_TYPES = {**tabular.CONTENT_TYPES, "vcf": "text/vcard; charset=utf-8"}
 
 
 def _join(values: Iterable[Any]) -> str:
@@ -133,7 +107,7 @@ def export_accounts(
     """The accounts of `queryset` that `user` may see, as a stream of bytes in `fmt`."""
     if fmt == "vcf":
         raise AccountError(_("vCard is a format for contacts; export accounts as CSV or XLSX."))
-    rows = _scoped(user, queryset).select_related("owner", "parent").prefetch_related("tags")
+    rows = scoped(user, queryset).select_related("owner", "parent").prefetch_related("tags")
     return _export(user, rows, account_columns(user), fmt, filters)
 
 
@@ -141,15 +115,11 @@ def export_contacts(
     *, user: Any, queryset: QuerySet[Contact], fmt: str, filters: dict[str, Any] | None = None
 ) -> Iterator[bytes]:
     """The contacts of `queryset` that `user` may see, as a stream of bytes in `fmt`."""
-    rows = _scoped(user, queryset).select_related("owner", "account")
+    rows = scoped(user, queryset).select_related("owner", "account")
     if fmt == "vcf":
-        _audit(user, rows, fmt, filters)
+        tabular.audit_export(user=user, rows=rows, fmt=fmt, filters=filters)
         return _vcards(rows)
     return _export(user, rows, contact_columns(user), fmt, filters)
-
-
-def _scoped(user: Any, queryset: QuerySet[Any]) -> QuerySet[Any]:
-    return queryset.filter(access.visible_q(user, queryset.model))
 
 
 def _export(
@@ -161,78 +131,11 @@ def _export(
 ) -> Iterator[bytes]:
     if fmt not in FORMATS:
         raise AccountError(_("Unknown export format %s: use csv, xlsx or vcf.") % fmt)
-    _audit(user, rows, fmt, filters)
-    records = rows.iterator(chunk_size=_CHUNK)
-    return _csv(records, columns) if fmt == "csv" else _xlsx(records, columns)
-
-
-def _audit(user: Any, rows: QuerySet[Any], fmt: str, filters: dict[str, Any] | None) -> None:
-    model: type[Model] = rows.model
-    with acting_as(user):
-        log_event(
-            obj=user,
-            action=LogEntry.Action.ACCESS,
-            data={
-                "event": "export",
-                "model": model._meta.label_lower,
-                "format": fmt,
-                "count": rows.count(),
-                "filters": filters or {},
-            },
-        )
-
-
-def _text(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, int | Decimal | float):
-        return value  # numbers are never formulas
-    return neutralise(str(value))
-
-
-def _csv(records: Iterator[Any], columns: list[Column]) -> Iterator[bytes]:
-    """UTF-8 with a byte-order mark, so that spreadsheet programs read it as UTF-8."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([c.header for c in columns])
-    yield "\ufeff".encode() + _drain(buffer)
-    for n, record in enumerate(records, start=1):
-        if n % 500 == 0:
-            yield _drain(buffer)
-        writer.writerow([_text(c.value(record)) for c in columns])
-    yield _drain(buffer)
-
-
-def _drain(buffer: io.StringIO) -> bytes:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text.encode()
-
-
-def _xlsx(records: Iterator[Any], columns: list[Column]) -> Iterator[bytes]:
-    """A write-only workbook (rows go to a temporary file, not to memory)."""
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    def cell(value: Any) -> Any:
-        value = _text(value)
-        return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title="Export")
-    sheet.append([c.header for c in columns])
-    for record in records:
-        sheet.append([cell(c.value(record)) for c in columns])
-    with tempfile.TemporaryFile() as handle:
-        workbook.save(handle)
-        handle.seek(0)
-        while block := handle.read(1 << 16):
-            yield block
+    return tabular.export_table(user=user, rows=rows, columns=columns, fmt=fmt, filters=filters)
 
 
 def _vcards(records: QuerySet[Contact]) -> Iterator[bytes]:
-    for contact in records.iterator(chunk_size=_CHUNK):
+    for contact in records.iterator(chunk_size=tabular.CHUNK):
         yield vcard(contact).encode()
 
 

@@ -14,9 +14,8 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kam.accounts import exporting
-from kam.accounts.exporting import Column
-from kam.core import registry
+from kam.core import registry, tabular
+from kam.core.tabular import Column
 from kam.sales import selectors
 from kam.sales.errors import SalesError
 from kam.sales.filters import DealFilterSet
@@ -60,8 +59,10 @@ def export_deals(
     """The deals of `queryset` that `user` may see, as a stream of bytes in `fmt` (audited)."""
     if fmt not in FORMATS:
         raise SalesError(_("Deals export as csv or xlsx, not %s.") % fmt)
-    rows = exporting._scoped(user, queryset).select_related("account", "pipeline", "stage", "owner")
-    return exporting._export(user, rows, deal_columns(), fmt, filters)
+    rows = queryset.select_related("account", "pipeline", "stage", "owner")
+    return tabular.export_table(
+        user=user, rows=rows, columns=deal_columns(), fmt=fmt, filters=filters
+    )
 
 
 def filtered_deals(user: Any, filters: dict[str, str] | QueryDict) -> QuerySet[Deal]:
@@ -89,7 +90,7 @@ def _export(user: Any, fmt: str, filters: dict[str, str], out: Any) -> int:
             _("Unknown filter %(key)s; use one of %(keys)s.") % {"key": unknown[0], "keys": keys}
         )
     queryset = filtered_deals(user, filters)
-    count = exporting._scoped(user, queryset).count()
+    count = tabular.scoped(user, queryset).count()
     for chunk in export_deals(user=user, queryset=queryset, fmt=fmt, filters=dict(filters)):
         out.write(chunk)
     return count

@@ -28,7 +28,6 @@ from django.db import connection, reset_queries
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kam.accounts.exporting import neutralise
 from kam.accounts.importing import mapping as m
 from kam.accounts.importing.accounts import AccountImporter
 from kam.accounts.importing.base import Importer
@@ -46,6 +45,7 @@ from kam.accounts.importing.rows import (
 from kam.accounts.models import Account, ImportJob
 from kam.core import access
 from kam.core.errors import ApplicationError, PermissionDeniedError
+from kam.core.tabular import neutralise
 
 __all__ = [
     "BATCH_SIZE",

@@ -30,7 +30,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kam.accounts.exporting import neutralise
 from kam.accounts.importing import mapping as m
 from kam.accounts.importing.engine import (
     BATCH_SIZE,
@@ -43,6 +42,7 @@ from kam.accounts.importing.reader import ImportFileError, open_table
 from kam.accounts.models import Account, ImportJob, ImportRowError
 from kam.core import access
 from kam.core.errors import ApplicationError
+from kam.core.tabular import neutralise
 
 logger = logging.getLogger(__name__)
 
