@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -354,30 +355,42 @@ def need_add(request: KamRequest, pk: int) -> HttpResponse:
 @login_required
 def need_edit(request: KamRequest, pk: int) -> HttpResponse:
     need = access_need(user=request.user, need_id=pk, action="change")
+    return _edit_item(
+        request,
+        need,
+        "needs",
+        NeedForm,
+        ("description", "priority", "products"),
+        lambda version, data: services.need_update(
+            user=request.user, need=need, expected_version=version, data=data
+        ),
+    )
+
+
+def _edit_item(
+    request: KamRequest,
+    item: Any,
+    kind: str,
+    form_class: Any,
+    fields: tuple[str, ...],
+    save: Callable[[int, dict[str, Any]], Any],
+) -> HttpResponse:
+    """A need or an objection edited in place: GET the inline form, POST saves (version checked)
+    and answers the section again, with the form and its errors when something was wrong."""
     if request.method != "POST":
-        form = NeedForm(
-            initial={
-                "description": need.description,
-                "priority": need.priority,
-                "products": need.products,
-                "version": need.version,
-            }
+        form = form_class(
+            initial={**{f: getattr(item, f) for f in fields}, "version": item.version}
         )
-        return _section(request, need.deal, "needs", editing=need.pk, form=form)
-    form = NeedForm(request.POST)
+        return _section(request, item.deal, kind, editing=item.pk, form=form)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            services.need_update(
-                user=request.user,
-                need=need,
-                expected_version=form.cleaned_data["version"] or 0,
-                data=form.cleaned_data,
-            )
+            save(form.cleaned_data["version"] or 0, form.cleaned_data)
         except ApplicationError as error:
             _apply_errors(form, error)
         else:
-            return _section(request, need.deal, "needs")
-    return _section(request, need.deal, "needs", editing=need.pk, form=form)
+            return _section(request, item.deal, kind)
+    return _section(request, item.deal, kind, editing=item.pk, form=form)
 
 
 @login_required
@@ -417,31 +430,16 @@ def objection_add(request: KamRequest, pk: int) -> HttpResponse:
 @login_required
 def objection_edit(request: KamRequest, pk: int) -> HttpResponse:
     objection = access_objection(user=request.user, objection_id=pk, action="change")
-    if request.method != "POST":
-        form = ObjectionForm(
-            initial={
-                "kind": objection.kind,
-                "description": objection.description,
-                "answer": objection.answer,
-                "is_resolved": objection.is_resolved,
-                "version": objection.version,
-            }
-        )
-        return _section(request, objection.deal, "objections", editing=objection.pk, form=form)
-    form = ObjectionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.objection_update(
-                user=request.user,
-                objection=objection,
-                expected_version=form.cleaned_data["version"] or 0,
-                data=form.cleaned_data,
-            )
-        except ApplicationError as error:
-            _apply_errors(form, error)
-        else:
-            return _section(request, objection.deal, "objections")
-    return _section(request, objection.deal, "objections", editing=objection.pk, form=form)
+    return _edit_item(
+        request,
+        objection,
+        "objections",
+        ObjectionForm,
+        ("kind", "description", "answer", "is_resolved"),
+        lambda version, data: services.objection_update(
+            user=request.user, objection=objection, expected_version=version, data=data
+        ),
+    )
 
 
 @login_required

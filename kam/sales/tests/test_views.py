@@ -313,3 +313,58 @@ def test_kam_export_deals(org: Any, deal: Deal, tmp_path: Any) -> None:
     assert sorted(r[1] for r in rows[1:]) == ["'=HYPERLINK(1)", "Fleet renewal"]
     my_rows = list(csv.reader(io.StringIO(mine.read_bytes().decode("utf-8-sig"))))
     assert [r[1] for r in my_rows[1:]] == ["Fleet renewal"]
+
+
+def test_needs_and_objections_edit_in_place_with_the_version_check(org: Any, deal: Deal) -> None:
+    need = services.need_create(user=org.owner, deal=deal, description="Scanners", priority="low")
+    objection = services.objection_create(
+        user=org.owner, deal=deal, kind="price", description="Too expensive"
+    )
+    client = _client(org.owner)
+
+    form = client.get(f"/needs/{need.pk}/edit/").content.decode()
+    assert 'name="description"' in form
+    assert "Scanners" in form
+    saved = client.post(
+        f"/needs/{need.pk}/edit/",
+        {"description": "Scanners for 3 sites", "priority": "high", "version": need.version},
+    )
+    assert "Scanners for 3 sites" in saved.content.decode()
+    need.refresh_from_db()
+    assert (need.description, need.priority, need.version) == ("Scanners for 3 sites", "high", 2)
+
+    stale = client.post(
+        f"/needs/{need.pk}/edit/", {"description": "Old tab", "priority": "low", "version": 1}
+    )
+    assert "Old tab" in stale.content.decode()  # the form comes back with what was typed
+    need.refresh_from_db()
+    assert need.description == "Scanners for 3 sites"
+
+    refused = client.post(
+        f"/objections/{objection.pk}/edit/",
+        {
+            "kind": "price",
+            "description": "Too expensive",
+            "answer": "",
+            "is_resolved": "on",
+            "version": objection.version,
+        },
+    )
+    assert "Record the answer that resolved the objection." in refused.content.decode()
+    objection.refresh_from_db()
+    assert objection.is_resolved is False
+    client.post(
+        f"/objections/{objection.pk}/edit/",
+        {
+            "kind": "price",
+            "description": "Too expensive",
+            "answer": "Volume discount",
+            "is_resolved": "on",
+            "version": objection.version,
+        },
+    )
+    objection.refresh_from_db()
+    assert (objection.is_resolved, objection.answer) == (True, "Volume discount")
+    assert objection.resolved_at is not None
+
+    assert _client(org.other).get(f"/needs/{need.pk}/edit/").status_code == 404
