@@ -100,7 +100,7 @@ def _claim(pk: int, *, now: datetime, overdue: bool) -> Notice | None:
             title, body = _message(activity, overdue=overdue)
             url = reverse("activities:activity_detail", args=[activity.pk])
         notification_create(recipient=recipient, title=title, body=body, url=url)
-        link = f"{getattr(settings, 'KAM_BASE_URL', '').rstrip('/')}{url}"
+        link = f"{settings.KAM_BASE_URL}{url}"
         return Notice(recipient.email, title, f"{body}\n\n{link}\n")
 
 

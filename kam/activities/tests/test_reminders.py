@@ -24,7 +24,10 @@ def _run() -> dict[str, int]:
 
 
 @pytest.mark.django_db
-def test_a_due_reminder_reaches_the_ui_and_the_mailbox_in_the_users_time_zone(org: Any) -> None:
+def test_a_due_reminder_reaches_the_ui_and_the_mailbox_in_the_users_time_zone(
+    org: Any, settings: Any
+) -> None:
+    settings.KAM_BASE_URL = "https://kam.example.com"
     org.owner.timezone = "Asia/Tokyo"
     org.owner.save()
     start = datetime(2030, 1, 15, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo
@@ -49,6 +52,7 @@ def test_a_due_reminder_reaches_the_ui_and_the_mailbox_in_the_users_time_zone(or
         "Meeting at Jan. 15, 2030, 10 a.m. (Asia/Tokyo).",
         "Account: Acme",
     ]
+    assert f"https://kam.example.com/activities/{meeting.pk}/" in message.body
 
 
 @pytest.mark.django_db

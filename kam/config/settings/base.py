@@ -309,6 +309,9 @@ EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="kam@localhost")
+# The address users reach KAM at, for links in mail sent by workers (reminders), which have no
+# request to take the host from. Example: https://kam.example.com
+KAM_BASE_URL = env.str("KAM_BASE_URL", default="").rstrip("/")
 
 # --- Audit ------------------------------------------------------------------------------------
 AUDITLOG_DISABLE_REMOTE_ADDR = False
