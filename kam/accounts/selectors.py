@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from auditlog.models import LogEntry
@@ -25,7 +24,10 @@ from kam.accounts.models import (
     SavedFilter,
 )
 from kam.core import access
-from kam.core.registry import TimelineEntry
+from kam.core.registry import TimelineCursor, TimelineEntry
+
+# The key the audit trail is registered under in the core timeline (wiring.py).
+AUDIT_TIMELINE = "accounts.audit"
 
 
 def account_list(*, user: Any) -> QuerySet[Account]:
@@ -160,7 +162,7 @@ AUDIT_VERBS = {
 
 
 def account_audit_timeline(
-    *, user: Any, account: Account, before: datetime | None = None, limit: int = 20
+    *, user: Any, account: Account, before: TimelineCursor | None = None, limit: int = 20
 ) -> list[TimelineEntry]:
     """The audit entries of the account and of what hangs off it (contacts, their consents,
     addresses, team), newest first, strictly older than `before`: one query on the audit
@@ -186,7 +188,7 @@ def account_audit_timeline(
         about |= Q(content_type=types[model], object_id__in=ids)
     entries = LogEntry.objects.filter(about).select_related("actor")
     if before is not None:
-        entries = entries.filter(timestamp__lt=before)
+        entries = entries.filter(before.older(AUDIT_TIMELINE, "timestamp"))
     by_type = {types[model].pk: model for model in models}
     hidden = set(access.hidden_fields(user, Account))
     return [
@@ -219,7 +221,7 @@ def _timeline_entry(entry: LogEntry, model: type[Model], hidden: set[str]) -> Ti
         actor=str(actor) if actor is not None else (entry.actor_email or str(_("system"))),
         detail="; ".join(lines),
         icon=AUDIT_ICONS.get(model._meta.model_name or "", "clock-history"),
-        key=f"audit:{entry.pk:012d}",
+        pk=entry.pk,
     )
 
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC
 from typing import Any
 
 from django import forms
@@ -11,8 +10,6 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -251,18 +248,18 @@ TIMELINE_PAGE = 20
 
 def _next_before(entries: list[registry.TimelineEntry]) -> str:
     """Where the next timeline page starts: a full page may have older entries behind it."""
-    return entries[-1].when.isoformat() if len(entries) == TIMELINE_PAGE else ""
+    if len(entries) < TIMELINE_PAGE:
+        return ""
+    return registry.TimelineCursor.after(entries[-1]).token()
 
 
 @login_required
 def account_timeline(request: KamRequest, pk: int) -> HttpResponse:
     """One more page of the account's timeline (the "show older" button)."""
     account = access_account(user=request.user, account_id=pk)
-    before = parse_datetime(request.GET.get("before", ""))
+    before = registry.TimelineCursor.parse(request.GET.get("before", ""))
     if before is None:
-        return HttpResponseBadRequest(_("Say before which moment: ?before=ISO date and time."))
-    if timezone.is_naive(before):
-        before = timezone.make_aware(before, UTC)
+        return HttpResponseBadRequest(_("Say where the page starts: ?before= from “Show older”."))
     entries = registry.timeline(request.user, account, before=before, limit=TIMELINE_PAGE)
     return render(
         request,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -28,7 +27,7 @@ def _search(user: Any, query: str, limit: int) -> list[registry.SearchHit]:
 
 
 def _audit_timeline(
-    user: Any, account: Any, before: datetime | None, limit: int
+    user: Any, account: Any, before: registry.TimelineCursor | None, limit: int
 ) -> list[registry.TimelineEntry]:
     """The account page's history: the audit trail of the account and its contacts."""
     from kam.accounts.selectors import account_audit_timeline
@@ -61,4 +60,4 @@ def connect() -> None:
         )
     )
     registry.register_search("accounts", _search)
-    registry.register_timeline("accounts.audit", _audit_timeline)
+    registry.register_timeline("accounts.audit", _audit_timeline)  # selectors.AUDIT_TIMELINE

@@ -27,9 +27,13 @@ from kam.activities import choices
 from kam.activities.models import AccountContactStats, Activity, CadenceRule
 from kam.activities.reminders import user_zone
 from kam.core import access
+from kam.core.registry import TimelineCursor
 
 Kind = choices.Kind
 Status = choices.Status
+
+# The key activities are registered under in the core timeline (wiring.py).
+ACTIVITIES_TIMELINE = "activities"
 
 
 def activity_list(*, user: Any) -> QuerySet[Activity]:
@@ -60,13 +64,13 @@ def _account_visible(user: Any, account_id: int) -> Exists:
 
 
 def account_timeline(
-    *, user: Any, account_id: int, before: datetime | None = None, limit: int = 20
+    *, user: Any, account_id: int, before: TimelineCursor | None = None, limit: int = 20
 ) -> list[Activity]:
-    """One page of the account's activities, newest first, strictly older than `before` (or up
-    to now): one query on the timeline index whatever the account's history."""
+    """One page of the account's activities, newest first, after the cursor `before` (or up to
+    now): one query on the timeline index whatever the account's history."""
     rows = Activity.objects.filter(account_id=account_id)
     rows = (
-        rows.filter(occurred_at__lt=before)
+        rows.filter(before.older(ACTIVITIES_TIMELINE, "occurred_at"))
         if before
         else rows.filter(occurred_at__lte=timezone.now())
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.urls import reverse
@@ -25,7 +24,7 @@ ICONS = {
 
 
 def _timeline(
-    user: Any, account: Any, before: datetime | None, limit: int
+    user: Any, account: Any, before: registry.TimelineCursor | None, limit: int
 ) -> list[registry.TimelineEntry]:
     """The account's activities for its timeline: one query on the timeline index."""
     from kam.activities.selectors import account_timeline
@@ -39,7 +38,7 @@ def _timeline(
             actor=str(activity.owner),
             detail=Truncator(activity.outcome or activity.body).chars(200),
             icon=ICONS.get(activity.kind, "clock-history"),
-            key=f"activity-{activity.pk:020d}",
+            pk=activity.pk,
         )
         for activity in account_timeline(
             user=user, account_id=account.pk, before=before, limit=limit
@@ -55,13 +54,14 @@ def _leads_or_sees_all(user: Any) -> bool:
 
 def connect() -> None:
     from kam.activities.models import Activity, CadenceRule
+    from kam.activities.selectors import ACTIVITIES_TIMELINE
     from kam.core import audit
 
     audit.register(
         Activity, exclude=("reminded_at", "overdue_notified_at"), m2m=("contacts", "participants")
     )
     audit.register(CadenceRule)
-    registry.register_timeline("activities", _timeline)
+    registry.register_timeline(ACTIVITIES_TIMELINE, _timeline)
     registry.register_panel(
         registry.Panel(
             key="activities.account",

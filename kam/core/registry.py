@@ -8,10 +8,11 @@ exporters.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Q
 from django_stubs_ext import StrOrPromise
 
 
@@ -81,13 +82,57 @@ class TimelineEntry:
     actor: str = ""
     detail: str = ""
     icon: str = "clock-history"
-    # Breaks ties between entries of the same instant so that keyset pages never skip or repeat.
-    key: str = ""
+    # The row's primary key in its source: with the source's key it orders entries of the same
+    # instant, so that pages never skip or repeat one (`TimelineCursor`).
+    pk: int = 0
+    source: str = ""  # set by `timeline()` to the key the source was registered under
+
+
+@dataclass(frozen=True)
+class TimelineCursor:
+    """Where a timeline page ended. Entries are ordered by (when, source, pk), newest first;
+    the next page holds what comes after the cursor in that order."""
+
+    when: datetime
+    source: str
+    pk: int
+
+    def older(self, source: str, time_field: str, pk_field: str = "pk") -> Q:
+        """The rows of `source` (a queryset filter on its time and pk fields) after the cursor."""
+        strictly = Q(**{f"{time_field}__lt": self.when})
+        if source > self.source:  # the same instant's rows of `source` came before the cursor
+            return strictly
+        if source < self.source:
+            return strictly | Q(**{time_field: self.when})
+        return strictly | Q(**{time_field: self.when, f"{pk_field}__lt": self.pk})
+
+    @classmethod
+    def after(cls, entry: TimelineEntry) -> TimelineCursor:
+        return cls(when=entry.when, source=entry.source, pk=entry.pk)
+
+    def token(self) -> str:
+        return f"{self.when.isoformat()}|{self.source}|{self.pk}"
+
+    @classmethod
+    def parse(cls, token: str) -> TimelineCursor | None:
+        """The cursor a `token()` wrote, or None for anything else (a bad link)."""
+        parts = token.split("|")
+        if len(parts) != 3:
+            return None
+        try:
+            when = datetime.fromisoformat(parts[0])
+            pk = int(parts[2])
+        except ValueError:
+            return None
+        if when.tzinfo is None or pk < 0:
+            return None
+        return cls(when=when, source=parts[1], pk=pk)
 
 
 # `source(user, account, before, limit)`: up to `limit` entries about `account` (and what hangs off
-# it) that `user` may see, strictly older than `before` (None: from now), newest first.
-TimelineSource = Callable[[Any, Any, "datetime | None", int], list[TimelineEntry]]
+# it) that `user` may see, after the cursor `before` (None: from now; filter with
+# `before.older(<registered key>, <time field>)`), newest first, each with its row's `pk`.
+TimelineSource = Callable[[Any, Any, "TimelineCursor | None", int], list[TimelineEntry]]
 
 _timeline_sources: dict[str, TimelineSource] = {}
 
@@ -101,17 +146,17 @@ def timeline_sources() -> dict[str, TimelineSource]:
 
 
 def timeline(
-    user: Any, account: Any, *, before: datetime | None = None, limit: int = 20
+    user: Any, account: Any, *, before: TimelineCursor | None = None, limit: int = 20
 ) -> list[TimelineEntry]:
     """One page of the account's timeline, newest first, merged from every source.
 
     Each source answers at most `limit` rows from an index, so a page costs one query per source
-    whatever the history's size; the next page starts `before` the last entry's time.
+    whatever the history's size; the next page starts after `TimelineCursor.after(last entry)`.
     """
     entries: list[TimelineEntry] = []
-    for source in _timeline_sources.values():
-        entries.extend(source(user, account, before, limit))
-    entries.sort(key=lambda entry: (entry.when, entry.key), reverse=True)
+    for key, source in _timeline_sources.items():
+        entries.extend(replace(entry, source=key) for entry in source(user, account, before, limit))
+    entries.sort(key=lambda entry: (entry.when, entry.source, entry.pk), reverse=True)
     return entries[:limit]
 
 

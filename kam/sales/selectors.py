@@ -15,9 +15,13 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext
 
 from kam.core import access
+from kam.core.registry import TimelineCursor
 from kam.sales.choices import Outcome
 from kam.sales.models import Deal, Need, Objection, Pipeline, Stage, StageChange
 from kam.users.models import Team
+
+# The key stage changes are registered under in the core timeline (wiring.py).
+STAGE_CHANGES_TIMELINE = "sales.stage_changes"
 
 CARDS_PER_COLUMN = 20
 COUNT_CAP = 1000  # a column counts its cards up to this many ("1000+"), whatever the total
@@ -296,13 +300,13 @@ def account_deals(*, user: Any, account: Any) -> dict[str, Any]:
 
 
 def stage_changes_for_account(
-    *, user: Any, account: Any, before: datetime | None, limit: int
+    *, user: Any, account: Any, before: TimelineCursor | None, limit: int
 ) -> list[StageChange]:
     queryset = StageChange.objects.filter(
         deal__account=account, deal__deleted_at__isnull=True
     ).filter(access.visible_q(user, StageChange))
     if before is not None:
-        queryset = queryset.filter(changed_at__lt=before)
+        queryset = queryset.filter(before.older(STAGE_CHANGES_TIMELINE, "changed_at"))
     return list(
         queryset.select_related("deal", "from_stage", "to_stage", "changed_by").order_by(
             "-changed_at", "-pk"

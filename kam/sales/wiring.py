@@ -3,7 +3,6 @@ timeline, the "needs identified" stage check, and the deals exporter."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.urls import reverse
@@ -48,7 +47,7 @@ def _search(user: Any, query: str, limit: int) -> list[registry.SearchHit]:
 
 
 def _timeline(
-    user: Any, account: Any, before: datetime | None, limit: int
+    user: Any, account: Any, before: registry.TimelineCursor | None, limit: int
 ) -> list[registry.TimelineEntry]:
     from kam.sales.choices import Outcome
     from kam.sales.selectors import stage_changes_for_account
@@ -75,7 +74,7 @@ def _timeline(
                 actor=str(change.changed_by or ""),
                 detail=detail,
                 icon=icon,
-                key=f"sales.stagechange:{change.pk:012d}",
+                pk=change.pk,
             )
         )
     return entries
@@ -88,6 +87,7 @@ def _sees_deals(user: Any) -> bool:
 def connect() -> None:
     from kam.sales.exporting import EXPORTER
     from kam.sales.models import Deal, Need, Objection, Pipeline, Stage
+    from kam.sales.selectors import STAGE_CHANGES_TIMELINE
 
     audit.register(Pipeline)
     audit.register(Stage)
@@ -111,7 +111,7 @@ def connect() -> None:
         )
     )
     registry.register_search("deals", _search)
-    registry.register_timeline("sales.stage_changes", _timeline)
+    registry.register_timeline(STAGE_CHANGES_TIMELINE, _timeline)
     registry.register_panel(
         registry.Panel(
             key="sales.account_deals",

@@ -126,7 +126,7 @@ def test_timeline_masks_confidential_changes_for_those_without_the_permission(
 def test_timeline_page_is_404_for_those_who_may_not_see_the_account(client: Any, org: Any) -> None:
     account = AccountFactory(owner=org.owner)
     _history(account, 3)
-    before = timezone.now().isoformat()
+    before = f"{timezone.now().isoformat()}|accounts.audit|1"
     client.force_login(org.other)
 
     response = client.get(f"/accounts/{account.pk}/timeline/", {"before": before})
@@ -139,9 +139,9 @@ def test_timeline_page_refuses_a_bad_cursor(client: Any, org: Any) -> None:
     account = AccountFactory(owner=org.owner)
     client.force_login(org.owner)
 
-    response = client.get(f"/accounts/{account.pk}/timeline/", {"before": "yesterday"})
-
-    assert response.status_code == 400
+    for bad in ("yesterday", timezone.now().isoformat(), "2026-01-01T00:00:00|x|1", "a|b|c"):
+        response = client.get(f"/accounts/{account.pk}/timeline/", {"before": bad})
+        assert response.status_code == 400, bad
 
 
 def test_timeline_merges_sources_registered_by_other_apps(
@@ -152,7 +152,7 @@ def test_timeline_merges_sources_registered_by_other_apps(
     later = timezone.now() + timedelta(minutes=1)
 
     def deals(user: Any, acc: Any, before: Any, limit: int) -> list[registry.TimelineEntry]:
-        return [registry.TimelineEntry(when=later, kind="deal", title="Deal won", key="d:1")]
+        return [registry.TimelineEntry(when=later, kind="deal", title="Deal won", pk=1)]
 
     monkeypatch.setitem(registry._timeline_sources, "test.deals", deals)
     client.force_login(org.owner)

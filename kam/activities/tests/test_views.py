@@ -126,7 +126,9 @@ def test_timeline_pages_newest_first_with_one_query(
 
     with django_assert_num_queries(1):
         first = source(org.owner, account, None, 20)
-    second = source(org.owner, account, first[-1].when, 20)
+    second = source(
+        org.owner, account, registry.TimelineCursor(first[-1].when, "activities", first[-1].pk), 20
+    )
 
     assert [e.title for e in first] == [f"A{n:02d}" for n in range(20)]
     assert [e.title for e in second] == [f"A{n:02d}" for n in range(20, 30)]
@@ -245,3 +247,23 @@ def test_a_meeting_page_links_its_brief_and_invitations(client: Any, org: Any) -
     page = client.get(f"/activities/{meeting.pk}/").content.decode()
     assert f'href="/meetings/{meeting.pk}/brief/"' in page
     assert "/invite/" not in page
+
+
+def test_timeline_pages_never_skip_or_repeat_entries_of_the_same_instant(org: Any) -> None:
+    """Times typed by people repeat (two calls "at 10:00"): 45 activities at one instant, with
+    the account's own audit entries, paged 20 at a time through every source."""
+    account = AccountFactory(owner=org.owner)
+    instant = timezone.now().replace(second=0, microsecond=0) - timedelta(hours=1)
+    made = {ActivityFactory(account=account, occurred_at=instant).pk for _ in range(45)}
+
+    seen: list[tuple[str, int]] = []
+    cursor = None
+    while True:
+        page = registry.timeline(org.owner, account, before=cursor, limit=20)
+        seen += [(e.source, e.pk) for e in page]
+        if len(page) < 20:
+            break
+        cursor = registry.TimelineCursor.after(page[-1])
+
+    assert len(seen) == len(set(seen))
+    assert {pk for source, pk in seen if source == "activities"} == made
