@@ -534,12 +534,24 @@ def need_delete(*, user: Any, need: Need) -> None:
 
 @transaction.atomic
 def objection_create(
-    *, user: Any, deal: Deal, kind: str, description: str, answer: str = ""
+    *,
+    user: Any,
+    deal: Deal,
+    kind: str,
+    description: str,
+    answer: str = "",
+    is_resolved: bool = False,
 ) -> Objection:
+    """Record an objection; one raised and answered in the same meeting is created resolved
+    (which needs the answer given)."""
     deal = _deal_for_change(user, deal)
     objection = Objection(
         deal=deal, kind=kind, description=(description or "").strip(), answer=answer.strip()
     )
+    if is_resolved:
+        if not objection.answer:
+            raise _invalid({"answer": [_("Record the answer that resolved the objection.")]})
+        objection.is_resolved, objection.resolved_at = True, timezone.now()
     _full_clean(objection)
     with acting_as(user):
         objection.save()

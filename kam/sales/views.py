@@ -409,17 +409,14 @@ def objection_add(request: KamRequest, pk: int) -> HttpResponse:
     form = ObjectionForm(request.POST)
     if form.is_valid():
         try:
-            objection = services.objection_create(
+            services.objection_create(
                 user=request.user,
                 deal=deal,
                 kind=form.cleaned_data["kind"],
                 description=form.cleaned_data["description"],
                 answer=form.cleaned_data["answer"],
+                is_resolved=form.cleaned_data["is_resolved"],
             )
-            if form.cleaned_data["is_resolved"]:
-                services.objection_resolve(
-                    user=request.user, objection=objection, answer=form.cleaned_data["answer"]
-                )
         except ApplicationError as error:
             _apply_errors(form, error)
         else:

@@ -368,3 +368,28 @@ def test_needs_and_objections_edit_in_place_with_the_version_check(org: Any, dea
     assert objection.resolved_at is not None
 
     assert _client(org.other).get(f"/needs/{need.pk}/edit/").status_code == 404
+
+
+def test_an_objection_answered_on_the_spot_is_added_resolved_or_not_at_all(
+    org: Any, deal: Deal
+) -> None:
+    client = _client(org.owner)
+    refused = client.post(
+        f"/deals/{deal.pk}/objections/",
+        {"kind": "timing", "description": "Not before Q3", "answer": "", "is_resolved": "on"},
+    )
+    assert "Record the answer that resolved the objection." in refused.content.decode()
+    assert not deal.objections.exists()  # nothing half-written
+
+    client.post(
+        f"/deals/{deal.pk}/objections/",
+        {
+            "kind": "timing",
+            "description": "Not before Q3",
+            "answer": "Split delivery",
+            "is_resolved": "on",
+        },
+    )
+    (objection,) = deal.objections.all()
+    assert objection.is_resolved
+    assert objection.resolved_at is not None
