@@ -109,7 +109,7 @@ def test_timeline_masks_confidential_changes_for_those_without_the_permission(
         user=org.sales_head,
         account=account,
         expected_version=1,
-        data={"credit_limit": "7777.00", "industry": "Banks"},
+        data={"credit_limit": "918273.64", "industry": "Banks"},
     )
     account.team_members.add(org.marketing)
 
@@ -118,9 +118,10 @@ def test_timeline_masks_confidential_changes_for_those_without_the_permission(
     client.force_login(org.sales_head)
     head_page = client.get(f"/accounts/{account.pk}/").content.decode()
 
-    assert "7777" not in page
+    assert "918273" not in page
+    assert "918,273" not in page
     assert "industry: — → Banks; confidential fields changed" in page
-    assert "credit limit: — → 7777.00" in head_page
+    assert "credit limit: — → 918273.64" in head_page
 
 
 def test_timeline_page_is_404_for_those_who_may_not_see_the_account(client: Any, org: Any) -> None:
@@ -300,7 +301,7 @@ def test_owner_fact_is_for_those_who_reassign(client: Any, org: Any) -> None:
 def test_confidential_facts_are_neither_shown_nor_editable_without_the_permission(
     client: Any, org: Any
 ) -> None:
-    account = AccountFactory(owner=org.owner, credit_limit=5000, payment_terms_days=45)
+    account = AccountFactory(owner=org.owner, credit_limit=918273, payment_terms_days=45)
     account.team_members.add(org.marketing)
     client.force_login(org.marketing)
 
@@ -311,7 +312,8 @@ def test_confidential_facts_are_neither_shown_nor_editable_without_the_permissio
         {"payment_terms_days": 5, "version": 1},
     )
 
-    assert "5000" not in page
+    assert "918273" not in page
+    assert "918,273" not in page
     assert "45 days" not in page
     assert 'id="fact-credit_limit"' not in page
     assert (form.status_code, save.status_code) == (404, 404)

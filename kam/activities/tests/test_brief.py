@@ -75,7 +75,7 @@ def test_brief_page_prepares_the_manager(client: Any, org: Any, review: Any) -> 
         "Too expensive",
         "Volume bonus",
         "Called about volumes",
-        "987",  # the credit limit, for a role that may see it
+        "987,654.00",  # the credit limit, for a role that may see it
     ):
         assert expected in page, expected
     assert "Hidden Subsidiary" not in page  # another manager's account
@@ -91,7 +91,7 @@ def test_brief_hides_confidential_fields_from_roles_without_them(
     page = client.get(f"/meetings/{review.pk}/brief/").content.decode()
 
     assert "ООО Ромашка" in page
-    assert "987" not in page
+    assert "987,654" not in page
     assert "Credit limit" not in page
 
 
@@ -133,7 +133,7 @@ def test_brief_is_for_meetings_only_and_signed_in_users(client: Any, org: Any) -
 
 
 def test_a_meeting_owner_without_the_account_sees_only_its_name(client: Any, org: Any) -> None:
-    account = AccountFactory(owner=org.other, name="Foreign Ltd", credit_limit=555)
+    account = AccountFactory(owner=org.other, name="Foreign Ltd", credit_limit=918273)
     foreign = meeting(account=account, owner=org.owner)
     client.force_login(org.owner)
 
@@ -141,7 +141,7 @@ def test_a_meeting_owner_without_the_account_sees_only_its_name(client: Any, org
 
     assert "Foreign Ltd" in page
     assert "You may not open this account" in page
-    assert "555" not in page
+    assert "918,273" not in page
 
 
 def test_brief_pdf_renders_cyrillic_names(client: Any, org: Any, review: Any) -> None:
