@@ -3,7 +3,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -32,6 +31,7 @@ from kam.accounts.models import Account, AccountAddress, Contact, CustomField
 from kam.accounts.permissions import access_account, access_contact
 from kam.core import access, registry
 from kam.core.errors import ApplicationError, ConflictError, NotFoundError
+from kam.core.forms import apply_errors, rearm_after_conflict
 from kam.core.http import KamRequest
 from kam.core.selectors import record_history
 
@@ -93,15 +93,6 @@ def contact_list(request: KamRequest) -> HttpResponse:
     )
 
 
-def _apply_errors(form: forms.Form, error: ApplicationError) -> None:
-    for field, messages_ in error.fields.items():
-        target = field if field in form.fields else None
-        for message in messages_:
-            form.add_error(target, message)
-    if not error.fields:
-        form.add_error(None, error.message)
-
-
 @login_required
 def account_create(request: KamRequest) -> HttpResponse:
     form = AccountForm(
@@ -111,7 +102,7 @@ def account_create(request: KamRequest) -> HttpResponse:
         try:
             account = services.account_create(user=request.user, data=form.service_data())
         except ApplicationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Account “%s” created.") % account.name)
             return redirect("accounts:account_detail", pk=account.pk)
@@ -140,17 +131,15 @@ def account_edit(request: KamRequest, pk: int) -> HttpResponse:
                 data=form.service_data(),
             )
         except ConflictError as error:
-            _apply_errors(form, error)
-            data = request.POST.copy()
-            data["version"] = str(error.extra["version"])
-            form.data = data
+            apply_errors(form, error)
+            current = rearm_after_conflict(form, request.POST, error)
             return render(
                 request,
                 "accounts/account_form.html",
-                {"form": form, "account": account, "conflict": error.extra.get("current")},
+                {"form": form, "account": account, "conflict": current},
             )
         except ApplicationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("accounts:account_detail", pk=account.pk)
@@ -348,7 +337,7 @@ def account_fact(request: KamRequest, pk: int, name: str) -> HttpResponse:
                 form.data = data
                 form.add_error(None, ConflictError.default_message)
             except ApplicationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 context.update(account=account, oob_header=True)
                 form = None
@@ -394,7 +383,7 @@ def account_team_add(request: KamRequest, pk: int) -> HttpResponse:
                 role=form.cleaned_data["role"],
             )
         except ApplicationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             form = None
     return _team_section(request, account, form)
@@ -445,7 +434,7 @@ def account_address(request: KamRequest, pk: int, kind: str) -> HttpResponse:
                 form.data = data
                 form.add_error(None, error.message)
             except ApplicationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 form = None
     elif request.GET.get("edit"):
@@ -579,10 +568,7 @@ def contact_edit(request: KamRequest, pk: int) -> HttpResponse:
             )
         except ConflictError as error:
             form.apply_errors({}, error.message)
-            data = request.POST.copy()
-            data["version"] = str(error.extra["version"])
-            form.data = data
-            context["conflict"] = error.extra.get("current")
+            context["conflict"] = rearm_after_conflict(form, request.POST, error)
         except ApplicationError as error:
             form.apply_errors(error.fields, error.message)
         else:

@@ -21,18 +21,10 @@ from kam.activities.models import Activity
 from kam.activities.permissions import access_activity
 from kam.core import access
 from kam.core.errors import ApplicationError, ConflictError, NotFoundError
+from kam.core.forms import apply_errors, rearm_after_conflict
 from kam.core.http import KamRequest
 from kam.core.selectors import record_history
 from kam.sales.models import Deal
-
-
-def _apply_errors(form: Any, error: ApplicationError) -> None:
-    for field, messages_ in error.fields.items():
-        target = field if field in form.fields else None
-        for message in messages_:
-            form.add_error(target, message)
-    if not error.fields:
-        form.add_error(None, error.message)
 
 
 def _next(request: KamRequest, default: str) -> str:
@@ -72,13 +64,10 @@ def activity_edit(request: KamRequest, pk: int) -> HttpResponse:
                 data=form.service_data(activity),
             )
         except ConflictError as error:
-            _apply_errors(form, error)
-            data = request.POST.copy()
-            data["version"] = str(error.extra["version"])
-            form.data = data
-            context["conflict"] = error.extra.get("current")
+            apply_errors(form, error)
+            context["conflict"] = rearm_after_conflict(form, request.POST, error)
         except ApplicationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("activities:activity_detail", pk=activity.pk)
@@ -131,7 +120,7 @@ def _panel(request: KamRequest, *, account: Any, deal: Deal | None, template: st
         try:
             logged = services.activity_create(user=request.user, data=data)
         except ApplicationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             form = QuickLogForm(
                 user=request.user, account=account, initial={"deal": deal.pk} if deal else None

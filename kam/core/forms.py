@@ -3,6 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
+
+from kam.core.errors import ApplicationError, ConflictError
 
 
 class BootstrapFormMixin:
@@ -24,3 +27,22 @@ class BootstrapFormMixin:
                 widget = self.fields[name].widget  # type: ignore[attr-defined]
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
                 widget.attrs["aria-invalid"] = "true"
+
+
+def apply_errors(form: forms.BaseForm, error: ApplicationError) -> None:
+    """A service's refusal onto the form: each message beside its field, the rest above it."""
+    for field, messages in error.fields.items():
+        target = field if field in form.fields else None
+        for message in messages:
+            form.add_error(target, message)
+    if not error.fields:
+        form.add_error(None, error.message)
+
+
+def rearm_after_conflict(form: forms.BaseForm, post: QueryDict, error: ConflictError) -> Any:
+    """After a stale save, the form carries the stored version: the user has now seen the newer
+    values, and saving again applies what he typed over them. Answers those stored values."""
+    data = post.copy()
+    data["version"] = str(error.extra["version"])
+    form.data = data
+    return error.extra.get("current")

@@ -15,6 +15,7 @@ from kam.accounts.models import Account
 from kam.accounts.permissions import access_account
 from kam.core import access, registry
 from kam.core.errors import ApplicationError, ConflictError, NotFoundError
+from kam.core.forms import apply_errors, rearm_after_conflict
 from kam.core.http import KamRequest
 from kam.core.selectors import record_history
 from kam.sales import exporting, selectors, services
@@ -26,15 +27,6 @@ from kam.sales.permissions import access_deal, access_need, access_objection
 
 def _messages_of(error: ApplicationError) -> str:
     return " ".join(m for ms in error.fields.values() for m in ms) or error.message
-
-
-def _apply_errors(form: Any, error: ApplicationError) -> None:
-    for field, messages_ in error.fields.items():
-        target = field if field in form.fields else None
-        for message in messages_:
-            form.add_error(target, message)
-    if not error.fields:
-        form.add_error(None, error.message)
 
 
 # --- Lists, board, forecast ------------------------------------------------------------------
@@ -188,7 +180,7 @@ def deal_create(request: KamRequest) -> HttpResponse:
         try:
             deal = services.deal_create(user=request.user, data=form.service_data())
         except ApplicationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Deal “%s” created.") % deal.title)
             return redirect("sales:deal_detail", pk=deal.pk)
@@ -220,13 +212,10 @@ def deal_edit(request: KamRequest, pk: int) -> HttpResponse:
                 data=form.service_data(),
             )
         except ConflictError as error:
-            _apply_errors(form, error)
-            data = request.POST.copy()
-            data["version"] = str(error.extra["version"])
-            form.data = data
-            context["conflict"] = error.extra.get("current")
+            apply_errors(form, error)
+            context["conflict"] = rearm_after_conflict(form, request.POST, error)
         except ApplicationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("sales:deal_detail", pk=deal.pk)
@@ -346,7 +335,7 @@ def need_add(request: KamRequest, pk: int) -> HttpResponse:
                 products=form.cleaned_data["products"],
             )
         except ApplicationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             return _section(request, deal, "needs")
     return _section(request, deal, "needs", form=form)
@@ -387,7 +376,7 @@ def _edit_item(
         try:
             save(form.cleaned_data["version"] or 0, form.cleaned_data)
         except ApplicationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             return _section(request, item.deal, kind)
     return _section(request, item.deal, kind, editing=item.pk, form=form)
@@ -418,7 +407,7 @@ def objection_add(request: KamRequest, pk: int) -> HttpResponse:
                 is_resolved=form.cleaned_data["is_resolved"],
             )
         except ApplicationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             return _section(request, deal, "objections")
     return _section(request, deal, "objections", form=form)

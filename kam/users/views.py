@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from kam.core import access
 from kam.core.errors import ConflictError, NotFoundError
+from kam.core.forms import rearm_after_conflict
 from kam.core.http import KamRequest
 from kam.core.selectors import record_history
 from kam.users import selectors, services
@@ -59,12 +60,8 @@ def profile(request: KamRequest) -> HttpResponse:
                 actor=user,
             )
         except ConflictError as error:
-            conflict = error.extra.get("current", {})
             form.add_error(None, error.message)
-            # The user has now seen the newer values: saving again applies his over them.
-            data = request.POST.copy()
-            data["version"] = str(error.extra["version"])
-            form.data = data
+            conflict = rearm_after_conflict(form, request.POST, error) or {}
         else:
             messages.success(request, _("Your profile was saved."))
             return redirect("users:profile")
