@@ -15,5 +15,9 @@ urlpatterns = [
     path("", include("kam.sales.urls")),
     path("", include("kam.activities.urls")),
     path("", include("kam.activities.urls_calendar")),
+    path("", include("kam.catalog.urls")),
+    path("", include("kam.documents.urls")),
+    path("", include("kam.contracts.urls")),
+    path("", include("kam.orders.urls")),
     path("", include("kam.core.urls")),
 ]

@@ -73,6 +73,10 @@ INSTALLED_APPS = [
     "kam.accounts",
     "kam.sales",
     "kam.activities",
+    "kam.catalog",
+    "kam.documents",
+    "kam.contracts",
+    "kam.orders",
     "kam.demo",
 ]
 
@@ -270,6 +274,10 @@ SPECTACULAR_SETTINGS = {
         "ActivityKindEnum": "kam.activities.choices.Kind",
         "ActivityStatusEnum": "kam.activities.choices.Status",
         "ActivityPriorityEnum": "kam.activities.choices.Priority",
+        # catalog
+        # documents
+        # contracts
+        # orders
     },
 }
 

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ContractsConfig(AppConfig):
+    name = "kam.contracts"
+    label = "contracts"
+    verbose_name = "Contracts: contracts, obligations, renewals, referral clause"

@@ -1,0 +1,1 @@
+"""Contracts, obligations, renewals, referral clause."""

@@ -1,0 +1,1 @@
+"""Files with versions on any record, templates, the register."""

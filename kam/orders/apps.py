@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class OrdersConfig(AppConfig):
+    name = "kam.orders"
+    label = "orders"
+    verbose_name = "Orders: quotes, orders, deliveries, department tasks, timeliness"

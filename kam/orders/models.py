@@ -1,0 +1,1 @@
+"""Quotes, orders, deliveries, department tasks, timeliness."""
