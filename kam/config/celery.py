@@ -29,5 +29,9 @@ app.conf.beat_schedule = {
         "task": "kam.activities.tasks.send_activity_notices_task",
         "schedule": 60,
     },
+    # catalog
+    # documents
+    # contracts
+    # orders
 }
 app.autodiscover_tasks()
