@@ -1,4 +1,15 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from kam.catalog import views
 
 app_name = "catalog"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("products/", views.product_list, name="product_list"),
+    path("products/download/", views.product_export, name="product_export"),
+    path("products/<int:pk>/", views.product_detail, name="product_detail"),
+    path(
+        "accounts/<int:pk>/agreement-panel/",
+        views.account_agreement_panel,
+        name="account_agreement_panel",
+    ),
+]

@@ -243,3 +243,30 @@ def register_exporter(exporter: Exporter) -> None:
 
 def exporters() -> dict[str, Exporter]:
     return dict(_exporters)
+
+
+# --- Importers --------------------------------------------------------------------------------
+# `kam import <key> FILE` finds the resources of higher apps here ("products" from the catalog),
+# so the import command (in accounts) dispatches to them without importing them.
+
+
+@dataclass(frozen=True)
+class Importer:
+    key: str  # the resource name on the command line: "products"
+    label: StrOrPromise
+    # `run(user, path, options)` imports the CSV/XLSX file at `path` as `user`; options:
+    # {"dry_run": bool, "mapping": {file header: field or None} or None}. Returns a summary
+    # {"rows", "created", "updated", "unchanged", "errors": [{"row", "column", "value",
+    # "reason"}]}; raises core.errors.ApplicationError for a file that cannot be read at all.
+    run: Callable[[Any, Any, dict[str, Any]], dict[str, Any]]
+
+
+_importers: dict[str, Importer] = {}
+
+
+def register_importer(importer: Importer) -> None:
+    _importers[importer.key] = importer
+
+
+def importers() -> dict[str, Importer]:
+    return dict(_importers)

@@ -1,4 +1,8 @@
-"""`kam import accounts|contacts FILE`: import a CSV or XLSX file, with a progress bar."""
+"""`kam import accounts|contacts FILE`: import a CSV or XLSX file, with a progress bar.
+
+Other kinds (`kam import products FILE`) are imported by the app that registered them in
+`core.registry.register_importer`; this command only dispatches to it.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +26,10 @@ from kam.accounts.importing.engine import (
 from kam.accounts.importing.jobs import finish_job, interrupted_message, sweep_import_jobs
 from kam.accounts.management.commands.export import find_user
 from kam.accounts.models import ImportJob
+from kam.core import registry
 from kam.core.errors import ApplicationError
+
+OWN_TARGETS = ("accounts", "contacts")
 
 
 class ProgressBar:
@@ -71,7 +78,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("target", choices=["accounts", "contacts"])
+        parser.add_argument(
+            "target", help="accounts, contacts, or a kind another app registers (products)"
+        )
         parser.add_argument("file", type=Path)
         parser.add_argument("--mapping", type=Path, help="JSON file {file header: field}")
         parser.add_argument("--dry-run", action="store_true", help="preview: write nothing")
@@ -88,6 +97,9 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["target"] not in OWN_TARGETS:
+            self.import_registered(options)
+            return
         if not options["owner"]:
             raise CommandError(
                 "Name the owner of imported rows whose file names none: --owner USERNAME "
@@ -153,6 +165,53 @@ class Command(BaseCommand):
         if job is not None:
             finish_job(job, status=ImportJob.Status.DONE, message="\n".join(summary.warnings))
         self.print_summary(summary, options, job)
+
+    def import_registered(self, options: dict[str, Any]) -> None:
+        """A kind registered by another app: run its importer as --as (or --owner)."""
+        importer = registry.importers().get(options["target"])
+        if importer is None:
+            known = ", ".join(sorted({*OWN_TARGETS, *registry.importers()}))
+            raise CommandError(f"Unknown kind {options['target']!r}: use one of {known}.")
+        name = options["acting"] or options["owner"]
+        if not name:
+            raise CommandError("Name the user who imports: --as USERNAME.")
+        user = find_user(name, "--as" if options["acting"] else "--owner")
+        path: Path = options["file"]
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file")
+        try:
+            summary = importer.run(
+                user,
+                path,
+                {"dry_run": options["dry_run"], "mapping": self.mapping(options["mapping"])},
+            )
+        except ApplicationError as error:
+            raise CommandError(error.message) from None
+        if options["report"] and summary["errors"]:
+            with options["report"].open("w", newline="", encoding="utf-8") as report:
+                report.write("row,column,value,reason\n")
+                for problem in summary["errors"]:
+                    cells = [
+                        str(problem[key]).replace('"', '""')
+                        for key in ("row", "column", "value", "reason")
+                    ]
+                    report.write(",".join(f'"{cell}"' for cell in cells) + "\n")
+        if options["json"]:
+            self.stdout.write(json.dumps(summary, default=str))
+            return
+        verb = "would be" if options["dry_run"] else "were"
+        lines = [
+            f"{'Dry run, nothing written: ' if options['dry_run'] else ''}"
+            f"{summary['rows']:,} rows of {options['target']} in {path.name}:",
+            f"  {summary['created']:,} {verb} created, {summary['updated']:,} updated, "
+            f"{summary['unchanged']:,} unchanged",
+            f"  {len(summary['errors']):,} rows with errors, not imported",
+        ]
+        lines.extend(
+            f"  row {e['row']}, {e['column'] or 'row'}: {e['reason']} ({e['value']!r})"
+            for e in summary["errors"][:50]
+        )
+        self.stdout.write("\n".join(lines))
 
     def mapping(self, path: Path | None) -> dict[str, str | None] | None:
         if path is None:
