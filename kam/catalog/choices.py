@@ -14,10 +14,6 @@ class RuleScope(models.TextChoices):
     ALL = "all", _("All products")
 
 
-# Specificity of a scope: higher wins (pricing.py, "overlapping rules").
-SCOPE_RANK: dict[str, int] = {RuleScope.PRODUCT: 3, RuleScope.LINE: 2, RuleScope.ALL: 1}
-
-
 class AgreementStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PENDING = "pending", _("Pending approval")

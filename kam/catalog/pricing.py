@@ -38,8 +38,9 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from kam.catalog.choices import SCOPE_RANK, RuleScope
+from kam.catalog.choices import RuleScope
 from kam.catalog.errors import PricingError
 from kam.catalog.models import Agreement, PriceRule, Product, Promotion
 
@@ -150,18 +151,48 @@ def _label_number(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
+# The texts of the steps, marked for translation and translated once per call (not per line).
+LIST_PRICE = gettext_noop("List price %(price)s %(currency)s")
+ROUNDED = gettext_noop("Rounded to cents: %(price)s %(currency)s")
+LIST_NOT_VALID = gettext_noop("Price list %(name)s not applied: not active or not valid on %(day)s")
+LIST_CURRENCY = gettext_noop(
+    "Price list %(name)s not applied: it is in %(list)s, the product in %(product)s"
+)
+RULE = gettext_noop("Price list %(name)s, %(scope)s from %(quantity)s %(unit)s: %(what)s")
+RULE_WON = gettext_noop(
+    "(won over %d other matching rule(s): most specific, then highest minimum "
+    "quantity, then lowest price)"
+)
+SCOPES = {
+    RuleScope.PRODUCT: gettext_noop("product rule"),
+    RuleScope.LINE: gettext_noop("product line rule"),
+    RuleScope.ALL: gettext_noop("all-products rule"),
+}
+FIXED = gettext_noop("fixed price %(price)s")
+PERCENT_OFF = gettext_noop("%(percent)s%% off")
+PROMOTION = gettext_noop("Promotion “%(name)s”: %(percent)s%% off (until %(end)s)")
+PROMOTION_BEST = gettext_noop("(the best of %d promotions)")
+AGREEMENT_LINE = gettext_noop("Agreement “%(title)s”: extra %(percent)s%% off on this product line")
+AGREEMENT_ALL = gettext_noop("Agreement “%(title)s”: extra %(percent)s%% off")
+
+
 @dataclass
 class Conditions:
-    """Everything that may change a price for one account on one day, loaded in a few queries."""
+    """Everything that may change a price for one account on one day, loaded in a few queries
+    and indexed by product and line, so that pricing a line looks at its own rules only."""
 
     day: date
     channel: str
     agreement: Agreement | None = None
-    rules: list[PriceRule] = field(default_factory=list)
-    promotions: list[Promotion] = field(default_factory=list)
-    promotion_products: dict[int, set[int]] = field(default_factory=dict)
-    promotion_lines: dict[int, set[int]] = field(default_factory=dict)
+    rules_by_product: dict[int, list[PriceRule]] = field(default_factory=dict)
+    rules_by_line: dict[int, list[PriceRule]] = field(default_factory=dict)
+    rules_for_all: list[PriceRule] = field(default_factory=list)
+    promotions_for_all: list[Promotion] = field(default_factory=list)
+    promotions_by_product: dict[int, list[Promotion]] = field(default_factory=dict)
+    promotions_by_line: dict[int, list[Promotion]] = field(default_factory=dict)
     line_discounts: dict[int, Decimal] = field(default_factory=dict)
+    _texts: dict[str, str] = field(default_factory=dict)
+    _labels: dict[Any, str] = field(default_factory=dict)
 
     @classmethod
     def load(
@@ -193,43 +224,63 @@ class Conditions:
         price_list = agreement.price_list
         if price_list is None or not price_list.is_valid_on(self.day):
             return
-        self.rules = list(
-            PriceRule.objects.filter(price_list=price_list).filter(
-                Q(scope=RuleScope.ALL)
-                | Q(scope=RuleScope.PRODUCT, product_id__in=product_ids)
-                | Q(scope=RuleScope.LINE, line_id__in=line_ids)
-            )
+        rules = PriceRule.objects.filter(price_list=price_list).filter(
+            Q(scope=RuleScope.ALL)
+            | Q(scope=RuleScope.PRODUCT, product_id__in=product_ids)
+            | Q(scope=RuleScope.LINE, line_id__in=line_ids)
         )
+        for rule in rules.order_by("-min_quantity", "pk"):
+            if rule.scope == RuleScope.PRODUCT and rule.product_id is not None:
+                self.rules_by_product.setdefault(rule.product_id, []).append(rule)
+            elif rule.scope == RuleScope.LINE and rule.line_id is not None:
+                self.rules_by_line.setdefault(rule.line_id, []).append(rule)
+            elif rule.scope == RuleScope.ALL:
+                self.rules_for_all.append(rule)
 
     def _load_promotions(self, product_ids: set[int], line_ids: set[Any]) -> None:
-        promotions = list(
-            Promotion.objects.filter(
+        promotions = {
+            p.pk: p
+            for p in Promotion.objects.filter(
                 is_active=True, starts_on__lte=self.day, ends_on__gte=self.day
             ).order_by("pk")
-        )
-        self.promotions = [p for p in promotions if _for_channel(p, self.channel)]
-        ids = [p.pk for p in self.promotions]
-        if not ids:
+            if _for_channel(p, self.channel)
+        }
+        if not promotions:
             return
+        named: set[int] = set()
         for promotion_id, product_id in Promotion.products.through.objects.filter(
-            promotion_id__in=ids
+            promotion_id__in=list(promotions)
         ).values_list("promotion_id", "product_id"):
-            self.promotion_products.setdefault(promotion_id, set()).add(product_id)
+            named.add(promotion_id)
+            if product_id in product_ids:
+                self.promotions_by_product.setdefault(product_id, []).append(
+                    promotions[promotion_id]
+                )
         for promotion_id, line_id in Promotion.lines.through.objects.filter(
-            promotion_id__in=ids
+            promotion_id__in=list(promotions)
         ).values_list("promotion_id", "productline_id"):
-            self.promotion_lines.setdefault(promotion_id, set()).add(line_id)
+            named.add(promotion_id)
+            if line_id in line_ids:
+                self.promotions_by_line.setdefault(line_id, []).append(promotions[promotion_id])
+        self.promotions_for_all = [p for pk, p in promotions.items() if pk not in named]
+
+    def text(self, message: str) -> str:
+        """`message` translated into the active language (once per call)."""
+        translated = self._texts.get(message)
+        if translated is None:
+            translated = self._texts[message] = _(message)
+        return translated
 
     # --- pricing one line -----------------------------------------------------------------
 
     def price(self, request: PriceRequest) -> PricedLine:
         product = request.product
         unit = product.list_price
+        currency = product.currency
         steps = [
             PriceStep(
                 kind="list_price",
-                label=_("List price %(price)s %(currency)s")
-                % {"price": money(unit), "currency": product.currency},
+                label=self.text(LIST_PRICE) % {"price": money(unit), "currency": currency},
                 unit_price=unit,
             )
         ]
@@ -240,8 +291,7 @@ class Conditions:
         steps.append(
             PriceStep(
                 kind="rounding",
-                label=_("Rounded to cents: %(price)s %(currency)s")
-                % {"price": rounded, "currency": product.currency},
+                label=self.text(ROUNDED) % {"price": rounded, "currency": currency},
                 unit_price=rounded,
             )
         )
@@ -249,7 +299,7 @@ class Conditions:
         return PricedLine(
             product_id=product.pk,
             quantity=request.quantity,
-            currency=product.currency,
+            currency=currency,
             list_price=product.list_price,
             unit_price=rounded,
             total=total,
@@ -258,6 +308,24 @@ class Conditions:
             steps=tuple(steps),
         )
 
+    def _skip_price_list(self, product: Product) -> str | None:
+        """Why the agreement's price list does not apply to `product` (None: it applies)."""
+        price_list = self.agreement.price_list if self.agreement else None
+        if price_list is None:
+            return None
+        if not price_list.is_valid_on(self.day):
+            return self.text(LIST_NOT_VALID) % {
+                "name": price_list.name,
+                "day": self.day.isoformat(),
+            }
+        if price_list.currency != product.currency:
+            return self.text(LIST_CURRENCY) % {
+                "name": price_list.name,
+                "list": price_list.currency,
+                "product": product.currency,
+            }
+        return None
+
     def _apply_price_list(
         self, product: Product, quantity: Decimal, unit: Decimal, steps: list[PriceStep]
     ) -> Decimal:
@@ -265,76 +333,89 @@ class Conditions:
         if agreement is None or agreement.price_list is None:
             return unit
         price_list = agreement.price_list
-        source = f"catalog.pricelist:{price_list.pk}"
-        if not price_list.is_valid_on(self.day):
+        skipped = self._skip_price_list(product)
+        if skipped is not None:
             steps.append(
                 PriceStep(
                     kind="price_list_skipped",
-                    label=_("Price list %(name)s not applied: not active or not valid on %(day)s")
-                    % {"name": price_list.name, "day": self.day.isoformat()},
+                    label=skipped,
                     unit_price=unit,
-                    source=source,
+                    source=f"catalog.pricelist:{price_list.pk}",
                 )
             )
             return unit
-        if price_list.currency != product.currency:
-            steps.append(
-                PriceStep(
-                    kind="price_list_skipped",
-                    label=_(
-                        "Price list %(name)s not applied: it is in %(list)s, the product in "
-                        "%(product)s"
-                    )
-                    % {
-                        "name": price_list.name,
-                        "list": price_list.currency,
-                        "product": product.currency,
-                    },
-                    unit_price=unit,
-                    source=source,
-                )
-            )
-            return unit
-        matching = [
-            (rule, _rule_price(rule, unit))
-            for rule in self.rules
-            if _rule_covers(rule, product) and rule.min_quantity <= quantity
-        ]
-        if not matching:
-            return unit
-        matching.sort(
-            key=lambda pair: (
-                -SCOPE_RANK[pair[0].scope],
-                -pair[0].min_quantity,
-                pair[1],
-                pair[0].pk,
-            )
+        # Each group is ordered by minimum quantity, highest first; the first group (most
+        # specific) with a rule the quantity reaches decides.
+        groups = (
+            self.rules_by_product.get(product.pk, ()),
+            self.rules_by_line.get(product.line_id, ()) if product.line_id else (),
+            self.rules_for_all,
         )
-        rule, price = matching[0]
+        matching = [[rule for rule in group if rule.min_quantity <= quantity] for group in groups]
+        winners = next((group for group in matching if group), None)
+        if winners is None:
+            return unit
+        top = winners[0].min_quantity
+        price, _pk, rule = min(
+            (_rule_price(rule, unit), rule.id, rule) for rule in winners if rule.min_quantity == top
+        )
+        others = sum(len(group) for group in matching) - 1
         steps.append(
             PriceStep(
                 kind="rule",
-                label=_rule_label(price_list.name, rule, product, len(matching) - 1),
+                label=self._rule_label(price_list.name, rule, product.unit, others),
                 unit_price=price,
                 source=f"catalog.pricerule:{rule.pk}",
             )
         )
         return price
 
+    def _rule_label(self, list_name: str, rule: PriceRule, unit: str, others: int) -> str:
+        key = (rule.pk, unit, others)
+        label = self._labels.get(key)
+        if label is not None:
+            return label
+        if rule.fixed_price is not None:
+            what = self.text(FIXED) % {"price": rule.fixed_price}
+        else:
+            percent = _label_number(rule.discount_percent or Decimal("0"))
+            what = self.text(PERCENT_OFF) % {"percent": percent}
+        label = self.text(RULE) % {
+            "name": list_name,
+            "scope": self.text(SCOPES[RuleScope(rule.scope)]),
+            "quantity": _label_number(rule.min_quantity),
+            "unit": unit,
+            "what": what,
+        }
+        if others:
+            label += " " + self.text(RULE_WON) % others
+        self._labels[key] = label
+        return label
+
     def _apply_promotion(self, product: Product, unit: Decimal, steps: list[PriceStep]) -> Decimal:
-        covering = [p for p in self.promotions if self._promotion_covers(p, product)]
+        covering = {
+            p.pk: p
+            for p in (
+                *self.promotions_for_all,
+                *self.promotions_by_product.get(product.pk, ()),
+                *(self.promotions_by_line.get(product.line_id, ()) if product.line_id else ()),
+            )
+        }
         if not covering:
             return unit
-        covering.sort(key=lambda p: (-p.discount_percent, p.pk))
-        best = covering[0]
+        best = min(covering.values(), key=lambda p: (-p.discount_percent, p.pk))
         price = unit * (HUNDRED - best.discount_percent) / HUNDRED
-        label = _("Promotion “%(name)s”: %(percent)s%% off (until %(end)s)") % {
-            "name": best.name,
-            "percent": _label_number(best.discount_percent),
-            "end": best.ends_on.isoformat(),
-        }
-        if len(covering) > 1:
-            label += " " + _("(the best of %d promotions)") % len(covering)
+        key = ("promotion", best.pk, len(covering))
+        label = self._labels.get(key)
+        if label is None:
+            label = self.text(PROMOTION) % {
+                "name": best.name,
+                "percent": _label_number(best.discount_percent),
+                "end": best.ends_on.isoformat(),
+            }
+            if len(covering) > 1:
+                label += " " + self.text(PROMOTION_BEST) % len(covering)
+            self._labels[key] = label
         steps.append(
             PriceStep(
                 kind="promotion",
@@ -345,13 +426,6 @@ class Conditions:
         )
         return price
 
-    def _promotion_covers(self, promotion: Promotion, product: Product) -> bool:
-        products = self.promotion_products.get(promotion.pk, set())
-        lines = self.promotion_lines.get(promotion.pk, set())
-        if not products and not lines:
-            return True
-        return product.pk in products or (product.line_id is not None and product.line_id in lines)
-
     def _apply_agreement_discount(
         self, product: Product, unit: Decimal, steps: list[PriceStep]
     ) -> Decimal:
@@ -359,23 +433,27 @@ class Conditions:
         if agreement is None:
             return unit
         percent = self.line_discounts.get(product.line_id) if product.line_id else None
-        if percent is not None:
-            label = _("Agreement “%(title)s”: extra %(percent)s%% off on this product line")
-        else:
-            percent = agreement.extra_discount_percent
-            label = _("Agreement “%(title)s”: extra %(percent)s%% off")
+        template = AGREEMENT_LINE
+        if percent is None:
+            percent, template = agreement.extra_discount_percent, AGREEMENT_ALL
         if not percent:
             return unit
-        price = unit * (HUNDRED - percent) / HUNDRED
+        key = ("agreement", template, percent)
+        label = self._labels.get(key)
+        if label is None:
+            label = self._labels[key] = self.text(template) % {
+                "title": agreement.title,
+                "percent": _label_number(percent),
+            }
         steps.append(
             PriceStep(
                 kind="agreement",
-                label=label % {"title": agreement.title, "percent": _label_number(percent)},
-                unit_price=price,
+                label=label,
+                unit_price=unit * (HUNDRED - percent) / HUNDRED,
                 source=f"catalog.agreement:{agreement.pk}",
             )
         )
-        return price
+        return unit * (HUNDRED - percent) / HUNDRED
 
 
 def _for_channel(promotion: Promotion, channel: str) -> bool:
@@ -383,46 +461,7 @@ def _for_channel(promotion: Promotion, channel: str) -> bool:
     return not channels or channel in channels
 
 
-def _rule_covers(rule: PriceRule, product: Product) -> bool:
-    if rule.scope == RuleScope.PRODUCT:
-        return rule.product_id == product.pk
-    if rule.scope == RuleScope.LINE:
-        return product.line_id is not None and rule.line_id == product.line_id
-    return True
-
-
 def _rule_price(rule: PriceRule, unit: Decimal) -> Decimal:
     if rule.fixed_price is not None:
         return rule.fixed_price
     return unit * (HUNDRED - (rule.discount_percent or Decimal("0"))) / HUNDRED
-
-
-def _rule_label(list_name: str, rule: PriceRule, product: Product, others: int) -> str:
-    scope = {
-        RuleScope.PRODUCT: _("product rule"),
-        RuleScope.LINE: _("product line rule"),
-        RuleScope.ALL: _("all-products rule"),
-    }[RuleScope(rule.scope)]
-    if rule.fixed_price is not None:
-        what = _("fixed price %(price)s") % {"price": rule.fixed_price}
-    else:
-        what = _("%(percent)s%% off") % {
-            "percent": _label_number(rule.discount_percent or Decimal("0"))
-        }
-    label = _("Price list %(name)s, %(scope)s from %(quantity)s %(unit)s: %(what)s") % {
-        "name": list_name,
-        "scope": scope,
-        "quantity": _label_number(rule.min_quantity),
-        "unit": product.unit,
-        "what": what,
-    }
-    if others:
-        label += (
-            " "
-            + _(
-                "(won over %d other matching rule(s): most specific, then highest minimum "
-                "quantity, then lowest price)"
-            )
-            % others
-        )
-    return label
