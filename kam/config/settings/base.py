@@ -275,6 +275,9 @@ SPECTACULAR_SETTINGS = {
         "ActivityStatusEnum": "kam.activities.choices.Status",
         "ActivityPriorityEnum": "kam.activities.choices.Priority",
         # catalog
+        "CatalogChannelEnum": "kam.catalog.choices.Channel",
+        "PriceRuleScopeEnum": "kam.catalog.choices.RuleScope",
+        "AgreementStatusEnum": "kam.catalog.choices.AgreementStatus",
         # documents
         # contracts
         # orders
