@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kam.catalog.choices import AgreementStatus
 from kam.catalog.models import Agreement, Product, ProductLine, Promotion
+from kam.core.forms import BootstrapFormMixin
+
+
+class ProductFilterForm(BootstrapFormMixin, forms.Form):
+    """The product list's filters, with Bootstrap's look."""
 
 
 class ProductFilterSet(django_filters.FilterSet):
@@ -15,9 +21,17 @@ class ProductFilterSet(django_filters.FilterSet):
     line = django_filters.ModelChoiceFilter(
         queryset=ProductLine.objects.all(), label=_("Product line")
     )
-    is_active = django_filters.BooleanFilter(label=_("Active"))
+    is_active = django_filters.BooleanFilter(
+        label=_("Status"),
+        widget=forms.Select(
+            choices=[("", _("Any")), ("true", _("Active")), ("false", _("Inactive"))]
+        ),
+    )
     new_since = django_filters.DateFilter(
-        field_name="launch_date", lookup_expr="gte", label=_("Launched since")
+        field_name="launch_date",
+        lookup_expr="gte",
+        label=_("Launched since"),
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     ordering = django_filters.OrderingFilter(
         fields=(
@@ -30,6 +44,7 @@ class ProductFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Product
+        form = ProductFilterForm
         fields = ["q", "line", "is_active", "new_since"]
 
     def filter_q(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:

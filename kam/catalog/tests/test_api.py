@@ -513,3 +513,29 @@ def test_schema_renders(org: Any, client: Any) -> None:
     assert schema.status_code == 200
     for path in ("/api/v1/products/", "/api/v1/price-quote/", "/api/v1/agreements/{id}/approve/"):
         assert path in schema.content.decode()
+
+
+@pytest.mark.parametrize("path", ["price-lists", "promotions", "agreements"])
+def test_lists_cost_the_same_queries_for_one_row_or_many(
+    org: Any, api_as: Any, django_assert_max_num_queries: Any, path: str
+) -> None:
+    line = ProductLineFactory()
+    products = [ProductFactory(line=line) for _ in range(3)]
+
+    def add_rows(count: int) -> None:
+        for _ in range(count):
+            price_list = PriceListFactory()
+            PriceRuleFactory(price_list=price_list, scope="product", product=products[0])
+            PromotionFactory(products=products, lines=[line])
+            agreement = _agreement(org)
+            BonusTierFactory(target=agreement.volume_targets.get())
+
+    client = api_as(org.owner)
+    add_rows(1)
+    with django_assert_max_num_queries(15) as one:
+        first = client.get(f"/api/v1/{path}/")
+    add_rows(6)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        many = client.get(f"/api/v1/{path}/")
+
+    assert (first.json()["count"], many.json()["count"]) == (1, 7)
