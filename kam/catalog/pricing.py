@@ -29,6 +29,7 @@ All lines of one result are in one currency: lines whose currencies differ are r
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -42,7 +43,7 @@ from django.utils.translation import gettext_noop
 
 from kam.catalog.choices import RuleScope
 from kam.catalog.errors import PricingError
-from kam.catalog.models import Agreement, PriceRule, Product, Promotion
+from kam.catalog.models import Agreement, AgreementLineDiscount, PriceRule, Product, Promotion
 
 HUNDRED = Decimal("100")
 
@@ -176,6 +177,28 @@ AGREEMENT_LINE = gettext_noop("Agreement “%(title)s”: extra %(percent)s%% of
 AGREEMENT_ALL = gettext_noop("Agreement “%(title)s”: extra %(percent)s%% off")
 
 
+@dataclass(frozen=True)
+class RuleGroup:
+    """Rules of one scope for one product (or line, or all products), ascending by minimum
+    quantity then age."""
+
+    minimums: tuple[Decimal, ...]
+    rules: tuple[PriceRule, ...]
+
+    @classmethod
+    def of(cls, rules: list[PriceRule]) -> RuleGroup:
+        ordered = sorted(rules, key=lambda rule: (rule.min_quantity, rule.pk))
+        return cls(tuple(rule.min_quantity for rule in ordered), tuple(ordered))
+
+    def reached(self, quantity: Decimal) -> tuple[int, tuple[PriceRule, ...]]:
+        """How many rules `quantity` reaches, and those at the highest break it reaches."""
+        count = bisect_right(self.minimums, quantity)
+        if not count:
+            return 0, ()
+        first = bisect_left(self.minimums, self.minimums[count - 1])
+        return count, self.rules[first:count]
+
+
 @dataclass
 class Conditions:
     """Everything that may change a price for one account on one day, loaded in a few queries
@@ -184,9 +207,11 @@ class Conditions:
     day: date
     channel: str
     agreement: Agreement | None = None
-    rules_by_product: dict[int, list[PriceRule]] = field(default_factory=dict)
-    rules_by_line: dict[int, list[PriceRule]] = field(default_factory=dict)
-    rules_for_all: list[PriceRule] = field(default_factory=list)
+    # Rules by product, by line and for all products, each ascending by minimum quantity
+    # (`RuleGroup`), so that a line finds the breaks it reaches by bisection.
+    rules_by_product: dict[int, RuleGroup] = field(default_factory=dict)
+    rules_by_line: dict[int, RuleGroup] = field(default_factory=dict)
+    rules_for_all: RuleGroup | None = None
     promotions_for_all: list[Promotion] = field(default_factory=list)
     promotions_by_product: dict[int, list[Promotion]] = field(default_factory=dict)
     promotions_by_line: dict[int, list[Promotion]] = field(default_factory=dict)
@@ -217,9 +242,9 @@ class Conditions:
         self, agreement: Agreement, product_ids: set[int], line_ids: set[Any]
     ) -> None:
         self.line_discounts = dict(
-            agreement.line_discounts.filter(line_id__in=line_ids).values_list(
-                "line_id", "discount_percent"
-            )
+            AgreementLineDiscount.objects.filter(
+                agreement_id=agreement.pk, line_id__in=line_ids
+            ).values_list("line_id", "discount_percent")
         )
         price_list = agreement.price_list
         if price_list is None or not price_list.is_valid_on(self.day):
@@ -229,13 +254,19 @@ class Conditions:
             | Q(scope=RuleScope.PRODUCT, product_id__in=product_ids)
             | Q(scope=RuleScope.LINE, line_id__in=line_ids)
         )
-        for rule in rules.order_by("-min_quantity", "pk"):
+        by_product: dict[int, list[PriceRule]] = {}
+        by_line: dict[int, list[PriceRule]] = {}
+        for_all: list[PriceRule] = []
+        for rule in rules.order_by("min_quantity", "pk"):
             if rule.scope == RuleScope.PRODUCT and rule.product_id is not None:
-                self.rules_by_product.setdefault(rule.product_id, []).append(rule)
+                by_product.setdefault(rule.product_id, []).append(rule)
             elif rule.scope == RuleScope.LINE and rule.line_id is not None:
-                self.rules_by_line.setdefault(rule.line_id, []).append(rule)
+                by_line.setdefault(rule.line_id, []).append(rule)
             elif rule.scope == RuleScope.ALL:
-                self.rules_for_all.append(rule)
+                for_all.append(rule)
+        self.rules_by_product = {key: RuleGroup.of(group) for key, group in by_product.items()}
+        self.rules_by_line = {key: RuleGroup.of(group) for key, group in by_line.items()}
+        self.rules_for_all = RuleGroup.of(for_all) if for_all else None
 
     def _load_promotions(self, product_ids: set[int], line_ids: set[Any]) -> None:
         promotions = {
@@ -310,6 +341,12 @@ class Conditions:
 
     def _skip_price_list(self, product: Product) -> str | None:
         """Why the agreement's price list does not apply to `product` (None: it applies)."""
+        key = ("skip", product.currency)
+        if key not in self._labels:
+            self._labels[key] = self._why_not_applied(product) or ""
+        return self._labels[key] or None
+
+    def _why_not_applied(self, product: Product) -> str | None:
         price_list = self.agreement.price_list if self.agreement else None
         if price_list is None:
             return None
@@ -344,26 +381,28 @@ class Conditions:
                 )
             )
             return unit
-        # Each group is ordered by minimum quantity, highest first; the first group (most
-        # specific) with a rule the quantity reaches decides.
+        # The most specific group with a break the quantity reaches decides.
         groups = (
-            self.rules_by_product.get(product.pk, ()),
-            self.rules_by_line.get(product.line_id, ()) if product.line_id else (),
+            self.rules_by_product.get(product.pk),
+            self.rules_by_line.get(product.line_id) if product.line_id else None,
             self.rules_for_all,
         )
-        matching = [[rule for rule in group if rule.min_quantity <= quantity] for group in groups]
-        winners = next((group for group in matching if group), None)
-        if winners is None:
+        winners: Sequence[PriceRule] = ()
+        reached = 0
+        for group in groups:
+            if group is None:
+                continue
+            count, top = group.reached(quantity)
+            reached += count
+            if not winners and count:
+                winners = top
+        if not winners:
             return unit
-        top = winners[0].min_quantity
-        price, _pk, rule = min(
-            (_rule_price(rule, unit), rule.id, rule) for rule in winners if rule.min_quantity == top
-        )
-        others = sum(len(group) for group in matching) - 1
+        price, _pk, rule = min((_rule_price(rule, unit), rule.id, rule) for rule in winners)
         steps.append(
             PriceStep(
                 kind="rule",
-                label=self._rule_label(price_list.name, rule, product.unit, others),
+                label=self._rule_label(price_list.name, rule, product.unit, reached - 1),
                 unit_price=price,
                 source=f"catalog.pricerule:{rule.pk}",
             )
@@ -393,6 +432,8 @@ class Conditions:
         return label
 
     def _apply_promotion(self, product: Product, unit: Decimal, steps: list[PriceStep]) -> Decimal:
+        if not (self.promotions_for_all or self.promotions_by_product or self.promotions_by_line):
+            return unit
         covering = {
             p.pk: p
             for p in (
@@ -445,15 +486,16 @@ class Conditions:
                 "title": agreement.title,
                 "percent": _label_number(percent),
             }
+        price = unit * (HUNDRED - percent) / HUNDRED
         steps.append(
             PriceStep(
                 kind="agreement",
                 label=label,
-                unit_price=unit * (HUNDRED - percent) / HUNDRED,
+                unit_price=price,
                 source=f"catalog.agreement:{agreement.pk}",
             )
         )
-        return unit * (HUNDRED - percent) / HUNDRED
+        return price
 
 
 def _for_channel(promotion: Promotion, channel: str) -> bool:
