@@ -6,7 +6,8 @@ with quantity breaks, fixed prices and percents), three promotions (one expired)
 agreement with an extra discount and line discounts for the account. Timed: REPEAT calls of
 `kam.catalog.pricing.price_lines` for the 200 lines (each call loads the account's agreement,
 rules and promotions anew, as an order or a quote does); reported as lines priced per second,
-and the SQL queries of one call are counted.
+and the SQL queries of one call are counted. A second figure leaves the loading out (the
+conditions loaded once, then only the per-line work), to tell the two costs apart.
 
 Baseline: in the same process, over the same 200 products already in memory, a bare loop that
 only multiplies each list price by its quantity and rounds to cents: the floor any pricing
@@ -38,8 +39,8 @@ def _run_child(ctx: Context, data_dir: Path, mode: str) -> dict[str, Any]:
     return result
 
 
-def _figure(report: dict[str, Any], what: str) -> Figure:
-    per_call = report["seconds"]
+def _figure(report: dict[str, Any], what: str, key: str = "seconds") -> Figure:
+    per_call = report[key]
     rate = LINES / statistics.median(per_call)
     note = (
         f"{what}: {len(per_call)} calls of {LINES} lines, median "
@@ -47,7 +48,8 @@ def _figure(report: dict[str, Any], what: str) -> Figure:
     )
     if report.get("queries") is not None:
         note += f", {report['queries']} SQL queries per call"
-    return Figure("lines priced per second", rate, "lines/s", True, note)
+    label = "lines priced per second" if key == "seconds" else "lines/s, conditions loaded"
+    return Figure(label, rate, "lines/s", True, note)
 
 
 def workload(ctx: Context) -> Measurement:
@@ -56,7 +58,10 @@ def workload(ctx: Context) -> Measurement:
     run_process(kam_argv("migrate", "--verbosity", "0"), env=env).check()
     _run_child(ctx, data_dir, "generate")
     report = _run_child(ctx, data_dir, "workload")
-    figures = {"rate": _figure(report, "price_lines")}
+    figures = {
+        "rate": _figure(report, "price_lines"),
+        "marginal": _figure(report, "Conditions.price per line, loading left out", "lines"),
+    }
     figures["queries"] = Figure(
         "SQL queries per call", float(report["queries"]), "queries", False, "whatever the lines"
     )
@@ -68,6 +73,7 @@ def baseline(ctx: Context, measured: Measurement) -> Measurement:
     return Measurement(
         figures={
             "rate": _figure(report, "bare loop: list price x quantity, rounded"),
+            "marginal": _figure(report, "the same bare loop", "seconds"),
             "queries": Figure("SQL queries per call", 0.0, "queries", False, "none"),
         }
     )
@@ -91,6 +97,7 @@ def _generate() -> dict[str, Any]:
     from decimal import Decimal
 
     from django.db import transaction
+    from django.utils import timezone
 
     from kam.accounts.models import Account
     from kam.catalog.choices import AgreementStatus, RuleScope
@@ -107,7 +114,7 @@ def _generate() -> dict[str, Any]:
     from kam.users.models import User
 
     rng = random.Random(7)
-    today = datetime.date.today()  # noqa: DTZ011 - the child's own "today", as price_lines'
+    today = timezone.localdate()
     with transaction.atomic():
         owner = User.objects.create(username="am", role=Role.ACCOUNT_MANAGER)
         account = Account.objects.create(name="Bench key account", owner=owner, tier="key")
@@ -182,9 +189,10 @@ def _requests() -> list[Any]:
 def _measure_workload() -> dict[str, Any]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
 
     from kam.accounts.models import Account
-    from kam.catalog.pricing import price_lines
+    from kam.catalog.pricing import Conditions, price_lines
 
     requests = _requests()
     account = Account.objects.get()
@@ -197,7 +205,17 @@ def _measure_workload() -> dict[str, Any]:
         began = time.perf_counter()
         price_lines(account=account, lines=requests)
         seconds.append(time.perf_counter() - began)
-    return {"seconds": seconds, "queries": len(captured.captured_queries)}
+    # The cost per line alone: the conditions loaded once, then only the per-line work.
+    conditions = Conditions.load(
+        account=account, lines=requests, on=timezone.localdate(), channel=""
+    )
+    lines = []
+    for _ in range(REPEAT):
+        began = time.perf_counter()
+        for request in requests:
+            conditions.price(request)
+        lines.append(time.perf_counter() - began)
+    return {"seconds": seconds, "lines": lines, "queries": len(captured.captured_queries)}
 
 
 def _measure_baseline() -> dict[str, Any]:
