@@ -33,7 +33,7 @@ from kam.catalog.models import (
 from kam.core import access
 from kam.core.audit import acting_as, log_event
 from kam.core.errors import ConflictError, NotFoundError, PermissionDeniedError
-from kam.core.services import soft_delete
+from kam.core.services import field_values, soft_delete
 
 PRODUCT_FIELDS = frozenset(
     [
@@ -103,7 +103,7 @@ def _assign(instance: Model, data: dict[str, Any], allowed: frozenset[str]) -> N
 def _check_version(instance: Any, expected_version: int | None) -> Any:
     locked = type(instance)._base_manager.select_for_update().get(pk=instance.pk)
     if expected_version is not None and locked.version != expected_version:
-        raise ConflictError(extra={"version": locked.version})
+        raise ConflictError(extra={"current": field_values(locked), "version": locked.version})
     return locked
 
 

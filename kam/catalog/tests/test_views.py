@@ -290,3 +290,69 @@ def test_export_from_the_list_page_neutralises_formulas(org: Any, client: Any) -
 
     content = b"".join(answer.streaming_content).decode("utf-8-sig")
     assert content.splitlines()[1].startswith("'=1+2,Evil")
+
+
+# --- Editing products in the UI ---------------------------------------------------------------
+
+
+def _form(**extra: Any) -> dict[str, Any]:
+    return {
+        "sku": "NEW-1",
+        "name": "New pump",
+        "unit": "pcs",
+        "list_price": "99.90",
+        "currency": "EUR",
+        "vat_rate": "20.00",
+        "is_active": "on",
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    ("role", "code"),
+    [("sales_head", 302), ("admin", 302), ("owner", 403), ("auditor", 403), ("marketing", 403)],
+)
+def test_only_admins_and_heads_of_sales_create_products_on_the_page(
+    org: Any, client: Any, role: str, code: int
+) -> None:
+    client.force_login(getattr(org, role))
+
+    answer = client.post("/products/new/", _form())
+
+    assert answer.status_code == code
+    assert Product.objects.filter(sku="NEW-1").count() == (1 if code == 302 else 0)
+    if code == 302:
+        product = Product.objects.get(sku="NEW-1")
+        assert answer["Location"] == f"/products/{product.pk}/"
+        assert (product.list_price, product.is_active) == (D("99.90"), True)
+
+
+def test_the_form_shows_each_error_beside_its_field(org: Any, client: Any) -> None:
+    ProductFactory(sku="TAKEN")
+    client.force_login(org.sales_head)
+
+    answer = client.post("/products/new/", _form(sku="TAKEN", currency="euro", list_price="-1"))
+
+    assert answer.status_code == 200
+    errors = answer.context["form"].errors
+    assert sorted(errors) == ["currency", "list_price"]
+    taken = client.post("/products/new/", _form(sku="TAKEN"))
+    assert list(taken.context["form"].errors) == ["sku"]
+    assert Product.objects.count() == 1
+
+
+def test_a_stale_edit_keeps_the_typed_values_and_says_so(org: Any, client: Any) -> None:
+    product = ProductFactory(sku="E-1", name="First")
+    client.force_login(org.sales_head)
+    page = client.get(f"/products/{product.pk}/edit/")
+    assert page.context["form"].initial["version"] == 1
+    Product.objects.filter(pk=product.pk).update(name="Someone else", version=2)
+
+    stale = client.post(f"/products/{product.pk}/edit/", _form(sku="E-1", name="Mine", version=1))
+    again = client.post(f"/products/{product.pk}/edit/", _form(sku="E-1", name="Mine", version=2))
+
+    assert stale.status_code == 200
+    assert "Someone else saved this product" in stale.content.decode()
+    assert again.status_code == 302
+    product.refresh_from_db()
+    assert (product.name, product.version) == ("Mine", 3)
