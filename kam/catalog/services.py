@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditlog.models import LogEntry
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
@@ -33,6 +34,7 @@ from kam.catalog.models import (
 from kam.core import access
 from kam.core.audit import acting_as, log_event
 from kam.core.errors import ConflictError, NotFoundError, PermissionDeniedError
+from kam.core.roles import Role
 from kam.core.services import field_values, soft_delete
 
 PRODUCT_FIELDS = frozenset(
@@ -403,19 +405,38 @@ def _transition(
     return locked
 
 
+def _notify(recipients: Any, agreement: Agreement, title: str) -> None:
+    from django.urls import reverse
+
+    from kam.users.services import notification_create
+
+    url = reverse("accounts:account_detail", args=[agreement.account_id])
+    for recipient in recipients:
+        notification_create(recipient=recipient, title=title, body=agreement.title, url=url)
+
+
 @transaction.atomic
 def agreement_submit(
     *, user: Any, agreement: Agreement, expected_version: int | None = None
 ) -> Agreement:
-    """Draft -> pending approval."""
+    """Draft -> pending approval; every active head of sales is notified (in-app)."""
     _require_account_change(user, agreement.account)
-    return _transition(
+    submitted = _transition(
         agreement,
         user=user,
         expected=AgreementStatus.DRAFT,
         to=AgreementStatus.PENDING,
         expected_version=expected_version,
     )
+    heads = (
+        get_user_model().objects.filter(role=Role.SALES_HEAD, is_active=True).exclude(pk=user.pk)
+    )
+    _notify(
+        heads,
+        submitted,
+        _("Agreement to approve: %(account)s") % {"account": submitted.account.name},
+    )
+    return submitted
 
 
 @transaction.atomic
@@ -434,6 +455,11 @@ def agreement_approve(
     )
     with acting_as(user):
         log_event(obj=approved, action=LogEntry.Action.UPDATE, data={"event": "approved"})
+    _notify(
+        [approved.account.owner],
+        approved,
+        _("Agreement approved: %(account)s") % {"account": approved.account.name},
+    )
     return approved
 
 
@@ -441,13 +467,19 @@ def agreement_approve(
 def agreement_reject(
     *, user: Any, agreement: Agreement, expected_version: int | None = None
 ) -> Agreement:
-    """Pending -> draft (sent back to the account manager)."""
+    """Pending -> draft (sent back to the account's owner, who is notified)."""
     if not can_approve_agreements(user):
         raise PermissionDeniedError(_("Only a head of sales approves agreements."))
-    return _transition(
+    rejected = _transition(
         agreement,
         user=user,
         expected=AgreementStatus.PENDING,
         to=AgreementStatus.DRAFT,
         expected_version=expected_version,
     )
+    _notify(
+        [rejected.account.owner],
+        rejected,
+        _("Agreement sent back for changes: %(account)s") % {"account": rejected.account.name},
+    )
+    return rejected

@@ -539,3 +539,78 @@ def test_lists_cost_the_same_queries_for_one_row_or_many(
         many = client.get(f"/api/v1/{path}/")
 
     assert (first.json()["count"], many.json()["count"]) == (1, 7)
+
+
+def test_submitting_notifies_the_heads_of_sales_and_a_rejection_the_owner(
+    org: Any, api_as: Any
+) -> None:
+    from kam.users.models import Notification
+
+    account = AccountFactory(owner=org.owner, name="Notified")
+    agreement = AgreementFactory(account=account, status=AgreementStatus.DRAFT, title="Frame")
+
+    api_as(org.owner).post(f"/api/v1/agreements/{agreement.pk}/submit/", {}, format="json")
+    heads = list(Notification.objects.values_list("recipient__username", "title", "url"))
+    rejected = api_as(org.sales_head).post(
+        f"/api/v1/agreements/{agreement.pk}/reject/", {}, format="json"
+    )
+
+    assert heads == [("head", "Agreement to approve: Notified", f"/accounts/{account.pk}/")]
+    assert rejected.json()["status"] == "draft"
+    assert list(
+        Notification.objects.filter(recipient=org.owner).values_list("title", flat=True)
+    ) == ["Agreement sent back for changes: Notified"]
+
+
+def test_a_draft_update_replaces_its_terms_and_the_auditor_cannot_write(
+    org: Any, api_as: Any
+) -> None:
+    agreement = _agreement(org, status=AgreementStatus.DRAFT)
+    line = ProductLineFactory()
+
+    changed = api_as(org.owner).patch(
+        f"/api/v1/agreements/{agreement.pk}/",
+        {"line_discounts": [{"line": line.pk, "discount_percent": "2.5"}], "volume_targets": []},
+        format="json",
+    )
+    audited = api_as(org.auditor).post(
+        f"/api/v1/agreements/{agreement.pk}/submit/", {}, format="json"
+    )
+
+    assert changed.status_code == 200
+    assert changed.json()["line_discounts"] == [{"line": line.pk, "discount_percent": "2.50"}]
+    assert changed.json()["volume_targets"] == []
+    assert audited.status_code == 403
+    agreement.refresh_from_db()
+    assert agreement.status == AgreementStatus.DRAFT
+
+
+def test_a_quote_mixing_currencies_is_refused_naming_the_lines(org: Any, api_as: Any) -> None:
+    account, first, _ = _quote_setup(org)
+    dollar = ProductFactory(currency="USD")
+
+    answer = api_as(org.owner).post(
+        QUOTE,
+        {
+            "account": account.pk,
+            "lines": [{"product": first.pk, "quantity": 1}, {"product": dollar.pk, "quantity": 1}],
+        },
+        format="json",
+    )
+
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "pricing_refused"
+    assert answer.json()["fields"] == {"lines": ["Mixed currencies: EUR, USD."]}
+
+
+def test_a_team_member_without_confidential_access_gets_no_quote(org: Any, api_as: Any) -> None:
+    account, first, _ = _quote_setup(org)
+    account.team_members.add(org.marketing)
+
+    answer = api_as(org.marketing).post(
+        QUOTE, {"account": account.pk, "lines": [{"product": first.pk, "quantity": 1}]},
+        format="json",
+    )  # fmt: skip
+
+    assert answer.status_code == 403
+    assert "87.30" not in answer.content.decode()
