@@ -135,6 +135,32 @@ def agreement_for(*, account: Any, on: date) -> Agreement | None:
     return None
 
 
+def promotions_running(*, on: date, channel: str = "") -> QuerySet[Promotion]:
+    """The active promotions running on day `on` (start and end included), for `channel` when
+    one is given (a promotion naming no channel runs in all): what a campaign announces."""
+    running = Promotion.objects.filter(is_active=True, starts_on__lte=on, ends_on__gte=on)
+    promotions = running.prefetch_related("products", "lines").order_by("ends_on", "pk")
+    if not channel:
+        return promotions  # type: ignore[no-any-return]
+    ids = [p.pk for p in running.only("pk", "channels") if not p.channels or channel in p.channels]
+    return promotions.filter(pk__in=ids)  # type: ignore[no-any-return]
+
+
+def volume_targets_for(*, account: Any, on: date) -> list[VolumeTarget]:
+    """The volume targets whose period contains `on`, of the agreement in force for `account`
+    that day (its own or its group's), with their tiers: what the orders app accrues against."""
+    agreement = agreement_for(account=account, on=on)
+    if agreement is None:
+        return []
+    return list(
+        VolumeTarget.objects.filter(agreement=agreement, period_start__lte=on, period_end__gte=on)
+        .prefetch_related(
+            Prefetch("tiers", queryset=BonusTier.objects.order_by("threshold_amount"))
+        )
+        .order_by("period_start", "pk")
+    )
+
+
 @dataclass(frozen=True)
 class Bonus:
     """What a volume target pays for `achieved_amount` (named fields of `bonus_for`'s tuple)."""

@@ -356,3 +356,32 @@ def test_a_stale_edit_keeps_the_typed_values_and_says_so(org: Any, client: Any) 
     assert again.status_code == 302
     product.refresh_from_db()
     assert (product.name, product.version) == ("Mine", 3)
+
+
+def test_running_promotions_for_a_channel_and_the_targets_in_force() -> None:
+    from kam.catalog.models import Promotion
+    from kam.catalog.selectors import promotions_running, volume_targets_for
+    from kam.catalog.tests.factories import PromotionFactory
+
+    PromotionFactory(name="All channels")
+    PromotionFactory(name="Web only", channels=["web"])
+    PromotionFactory(name="Over", ends_on=datetime.date(2026, 6, 9))
+    group = AccountFactory()
+    daughter = AccountFactory(parent=group)
+    agreement = AgreementFactory(account=group)
+    first = VolumeTargetFactory(
+        agreement=agreement,
+        period_start=datetime.date(2026, 1, 1),
+        period_end=datetime.date(2026, 6, 30),
+    )
+    VolumeTargetFactory(
+        agreement=agreement,
+        period_start=datetime.date(2026, 7, 1),
+        period_end=datetime.date(2026, 12, 31),
+    )
+    day = datetime.date(2026, 6, 10)
+
+    assert [p.name for p in promotions_running(on=day, channel="direct")] == ["All channels"]
+    assert sorted(p.name for p in promotions_running(on=day)) == ["All channels", "Web only"]
+    assert volume_targets_for(account=daughter, on=day) == [first]
+    assert Promotion.objects.count() == 3
