@@ -385,3 +385,16 @@ def test_running_promotions_for_a_channel_and_the_targets_in_force() -> None:
     assert sorted(p.name for p in promotions_running(on=day)) == ["All channels", "Web only"]
     assert volume_targets_for(account=daughter, on=day) == [first]
     assert Promotion.objects.count() == 3
+
+
+def test_products_are_found_by_the_search_palette(org: Any) -> None:
+    from kam.core import registry
+
+    product = ProductFactory(sku="PMP-0042", name="Booster pump", list_price=D("12.50"))
+    ProductFactory(sku="VLV-1", name="Valve")
+
+    hits = [hit for hit in registry.search(org.marketing, "pmp-0042") if hit.kind == "Product"]
+
+    assert [(hit.title, hit.subtitle, hit.url) for hit in hits] == [
+        ("PMP-0042 Booster pump", "12.50 EUR", f"/products/{product.pk}/")
+    ]
