@@ -1,0 +1,33 @@
+"""What the documents app plugs into core: audit, record panels, the register in the nav,
+the register exporter."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from kam.core import registry
+
+# The record pages that show a documents panel: (model label, URL name of the panel fragment).
+PANELS = (
+    ("accounts.account", "documents:account_panel"),
+    ("sales.deal", "documents:deal_panel"),
+    ("accounts.contact", "documents:contact_panel"),
+)
+
+
+def connect() -> None:
+    from kam.core import audit
+    from kam.documents.exporting import export_register
+    from kam.documents.models import Document, DocumentTemplate, DocumentVersion
+
+    audit.register(Document, exclude=("current_version",))
+    audit.register(DocumentVersion)
+    audit.register(DocumentTemplate)
+    registry.register_exporter(
+        registry.Exporter(
+            key="document-register",
+            label=_("Document register"),
+            formats=("csv", "xlsx"),
+            export=export_register,
+        )
+    )
