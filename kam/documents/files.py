@@ -114,16 +114,22 @@ def inspect_upload(*, stream: IO[bytes], filename: str, size: int | None = None)
     Reads the stream (rewound afterwards); never trusts `filename` or a client's content type.
     """
     limit = max_bytes()
+    if size is not None and size > limit:
+        raise _too_large(limit)  # known before reading a byte
     data = _read_limited(stream, limit)
-    if size is not None and size > limit or len(data) > limit:
-        raise UploadRefusedError(
-            _("The file is larger than the %(limit)s allowed.") % {"limit": filesizeformat(limit)},
-            fields={"file": [_("The file is too large.")]},
-        )
+    if len(data) > limit:
+        raise _too_large(limit)
     if not data:
         raise UploadRefusedError(fields={"file": [_("The file is empty.")]})
     name, file_type = safe_filename(filename, detect(data))
     return Inspected(file_type=file_type, filename=name, size=len(data))
+
+
+def _too_large(limit: int) -> UploadRefusedError:
+    return UploadRefusedError(
+        _("The file is larger than the %(limit)s allowed.") % {"limit": filesizeformat(limit)},
+        fields={"file": [_("The file is too large.")]},
+    )
 
 
 def _read_limited(stream: IO[bytes], limit: int) -> bytes:

@@ -76,14 +76,14 @@ def visible_documents_q(user: Any, action: Action = "view") -> Q:
 def document_list(*, user: Any) -> QuerySet[Document]:
     """The live documents `user` may see, newest first, with what a list shows."""
     rows: QuerySet[Document] = Document.objects.filter(visible_documents_q(user))
-    return _with_details(rows).order_by("-created_at", "-pk")
+    return with_details(rows).order_by("-created_at", "-pk")
 
 
 def record_documents(*, record: Model) -> QuerySet[Document]:
     """The live documents of one record (the caller has checked access to the record)."""
     content_type = ContentType.objects.get_for_model(record)
     rows = Document.objects.filter(content_type=content_type, object_id=record.pk)
-    return _with_details(rows).order_by("-created_at", "-pk")
+    return with_details(rows).order_by("-created_at", "-pk")
 
 
 def register_list(*, user: Any) -> QuerySet[Document]:
@@ -95,14 +95,20 @@ def register_list(*, user: Any) -> QuerySet[Document]:
     )
 
 
+def document_fresh(*, document_id: int) -> Document:
+    """A document just written, re-read with its details (the caller checked access)."""
+    document: Document = with_details(Document.all_objects.filter(pk=document_id)).get()
+    return document
+
+
 def document_versions(*, document: Document) -> QuerySet[DocumentVersion]:
     return document.versions.select_related("uploaded_by").order_by("-number")
 
 
-def _with_details(rows: QuerySet[Document]) -> QuerySet[Document]:
+def with_details(rows: QuerySet[Document]) -> QuerySet[Document]:
     return rows.select_related(
         "content_type",
-        "current_version",
+        "current_version__uploaded_by",
         "created_by",
         "correspondent_account",
         "correspondent_contact",

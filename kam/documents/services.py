@@ -136,6 +136,13 @@ def _store_version(
     return version
 
 
+def _size(content: File[bytes]) -> int | None:
+    try:
+        return int(content.size)
+    except (AttributeError, TypeError, ValueError, OSError):
+        return None
+
+
 def _as_file(upload: IO[bytes] | bytes) -> File[bytes]:
     if isinstance(upload, bytes):
         return ContentFile(upload)
@@ -163,21 +170,42 @@ def document_create(
     Requires the right to change the record; the file is checked by content
     (`files.inspect_upload`). Incoming and outgoing documents get the register's next number.
     """
+    return _create(
+        user=user,
+        record=record,
+        upload=upload,
+        filename=filename,
+        comment=comment,
+        fields={
+            "kind": kind,
+            "title": title.strip(),
+            "number": number.strip(),
+            "date": date,
+            "direction": direction,
+            "correspondent_account": correspondent_account,
+            "correspondent_contact": correspondent_contact,
+        },
+    )
+
+
+def _create(
+    *,
+    user: Any,
+    record: Model,
+    upload: IO[bytes] | bytes,
+    filename: str,
+    comment: str,
+    fields: dict[str, Any],
+) -> Document:
     _check_record(record)
     _require(user, record)
     content = _as_file(upload)
-    inspected = files.inspect_upload(stream=content, filename=filename)
+    inspected = files.inspect_upload(stream=content, filename=filename, size=_size(content))
     document = Document(
         content_type=ContentType.objects.get_for_model(record),
         object_id=record.pk,
-        kind=kind,
-        title=title.strip(),
-        number=number.strip(),
-        date=date,
-        direction=direction,
-        correspondent_account=correspondent_account,
-        correspondent_contact=correspondent_contact,
         created_by=user,
+        **fields,
     )
     _check_correspondents(user, document)
     _validate(document)
@@ -197,7 +225,7 @@ def document_add_version(
     """Upload the next version of a document (v n+1); earlier versions stay downloadable."""
     locked = _lock(user, document)
     content = _as_file(upload)
-    inspected = files.inspect_upload(stream=content, filename=filename)
+    inspected = files.inspect_upload(stream=content, filename=filename, size=_size(content))
     return _store_version(
         document=locked, user=user, content=content, inspected=inspected, comment=comment
     )
@@ -313,20 +341,21 @@ def document_generate(
         .first()
     )
     if existing is None:
-        document = document_create(
+        return _create(
             user=actor,
             record=record,
-            kind=kind,
-            title=title or generation.title_for(key=key, context=context),
             upload=data,
             filename=filename,
-            number=str(context.get("number", ""))[:64],
-            date=generation.context_date(context),
-            direction=direction,
+            comment="",
+            fields={
+                "kind": kind,
+                "title": title or generation.title_for(key=key, context=context),
+                "number": str(context.get("number", ""))[:64],
+                "date": generation.context_date(context),
+                "direction": direction,
+                "template_key": key,
+            },
         )
-        Document.objects.filter(pk=document.pk).update(template_key=key)
-        document.template_key = key
-        return document
     document_add_version(user=actor, document=existing, upload=data, filename=filename)
     existing.refresh_from_db()
     return existing

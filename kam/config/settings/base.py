@@ -278,6 +278,10 @@ SPECTACULAR_SETTINGS = {
         "ActivityPriorityEnum": "kam.activities.choices.Priority",
         # catalog
         # documents
+        "DocumentKindEnum": "kam.documents.choices.Kind",
+        "DocumentDirectionEnum": "kam.documents.choices.Direction",
+        # (activities' call direction was unique until documents added theirs)
+        "ActivityDirectionEnum": "kam.activities.choices.Direction",
         # contracts
         # orders
     },
