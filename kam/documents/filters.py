@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -59,6 +62,16 @@ class RegisterFilterSet(DocumentFilterSet):
     registered_before = django_filters.DateFilter(
         field_name="registered_at", lookup_expr="date__lte", label=_("Registered until")
     )
+
+    @property
+    def form(self) -> Any:
+        form = super().form
+        for field in form.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            if isinstance(field.widget, forms.DateInput):
+                field.widget.input_type = "date"
+            field.widget.attrs.setdefault("class", f"{css} {css}-sm")
+        return form
 
     class Meta:
         model = Document

@@ -23,6 +23,21 @@ def connect() -> None:
     audit.register(Document, exclude=("current_version",))
     audit.register(DocumentVersion)
     audit.register(DocumentTemplate)
+    for model, url_name in PANELS:
+        registry.register_panel(
+            registry.Panel(
+                key=f"documents.{model.split('.')[1]}",
+                title=_("Documents"),
+                model=model,
+                url_name=url_name,
+                order=40,
+            )
+        )
+    registry.register_nav(
+        registry.NavItem(
+            "document_register", _("Document register"), "documents:register", "journals", order=30
+        )
+    )
     registry.register_exporter(
         registry.Exporter(
             key="document-register",
