@@ -34,8 +34,8 @@ class DocumentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 class DocumentTemplateForm(forms.ModelForm):  # type: ignore[type-arg]
-    """An administrator's own DOCX template: it must render with the template's sample
-    context (services.template_upload checks it and stores it)."""
+    """An administrator's own DOCX template; it must render with the template's sample context
+    (`services.template_check`). The admin stores it through `services.template_upload`."""
 
     key = forms.ChoiceField(label=_("Template"), choices=TemplateKey.choices)
     upload = forms.FileField(label=_("DOCX file"))
@@ -44,25 +44,22 @@ class DocumentTemplateForm(forms.ModelForm):  # type: ignore[type-arg]
         model = DocumentTemplate
         fields = ["key"]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.request: HttpRequest | None = kwargs.pop("request", None)
-        super().__init__(*args, **kwargs)
-
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}
         upload = data.get("upload")
-        if upload is not None and self.request is not None and not self.errors:
+        if upload is not None and data.get("key"):
             try:
-                self.instance = services.template_upload(
-                    user=self.request.user, key=data["key"], upload=upload, filename=upload.name
-                )
+                services.template_check(key=data["key"], upload=upload, filename=upload.name)
             except ApplicationError as error:
-                for field, messages in (error.fields or {"upload": [error.message]}).items():
-                    self.add_error("upload" if field == "file" else None, messages)
+                for messages in (error.fields or {"file": [error.message]}).values():
+                    self.add_error("upload", messages)
         return data
 
     def save(self, commit: bool = True) -> DocumentTemplate:
-        return self.instance
+        return self.instance  # written by DocumentTemplateAdmin.save_model through the service
+
+    def save_m2m(self) -> None:
+        return None
 
 
 @admin.register(DocumentTemplate)
@@ -70,19 +67,12 @@ class DocumentTemplateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     form = DocumentTemplateForm
     list_display = ("key", "filename", "uploaded_by", "updated_at")
 
-    def get_form(
-        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
-    ) -> Any:
-        form_class = super().get_form(request, obj, change=change, **kwargs)
-
-        class WithRequest(form_class):  # type: ignore[misc, valid-type]
-            def __init__(self, *args: Any, **inner: Any) -> None:
-                super().__init__(*args, request=request, **inner)
-
-        return WithRequest
-
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        pass  # the form's clean() stored it through services.template_upload
+        upload = form.cleaned_data["upload"]
+        saved = services.template_upload(
+            user=request.user, key=form.cleaned_data["key"], upload=upload, filename=upload.name
+        )
+        obj.__dict__.update(saved.__dict__)
 
     def delete_model(self, request: HttpRequest, obj: DocumentTemplate) -> None:
         services.template_reset(user=request.user, key=obj.key)

@@ -41,6 +41,8 @@ class DocumentUploadForm(BootstrapFormMixin, forms.Form):
     file = forms.FileField(label=_("File"))
 
     def __init__(self, *args: Any, user: Any, record: Model, **kwargs: Any) -> None:
+        # Own ids: the record page holds other apps' forms with fields of the same names.
+        kwargs.setdefault("auto_id", "document_%s")
         super().__init__(*args, **kwargs)
         account_id = record_account_id(record)
         accounts = Account.objects.visible_to(user).filter(pk=account_id)

@@ -370,6 +370,23 @@ def _custom_template(key: str) -> bytes | None:
     return content
 
 
+def template_check(
+    *, key: str, upload: IO[bytes] | bytes, filename: str
+) -> tuple[bytes, files.Inspected]:
+    """Whether `upload` can be the template of `key`: a DOCX that renders with the template's
+    sample context, every placeholder known. Answers its bytes; raises with the reason."""
+    if key not in choices.TemplateKey.values:
+        raise TemplateError(fields={"key": [_("Unknown template.")]})
+    content = _as_file(upload)
+    inspected = files.inspect_upload(stream=content, filename=filename, size=_size(content))
+    if inspected.file_type.key != "docx":
+        raise TemplateError(fields={"file": [_("A template must be a Word (DOCX) file.")]})
+    content.seek(0)
+    raw = content.read()
+    generation.check_template(key=choices.TemplateKey(key), content=raw)
+    return raw, inspected
+
+
 @transaction.atomic
 def template_upload(
     *, user: Any, key: str, upload: IO[bytes] | bytes, filename: str
@@ -378,15 +395,7 @@ def template_upload(
     that renders with the template's sample context (every placeholder known)."""
     if not access.can_administer(user):
         raise PermissionDeniedError(_("Only an administrator can change document templates."))
-    if key not in choices.TemplateKey.values:
-        raise TemplateError(fields={"key": [_("Unknown template.")]})
-    content = _as_file(upload)
-    inspected = files.inspect_upload(stream=content, filename=filename)
-    if inspected.file_type.key != "docx":
-        raise TemplateError(fields={"file": [_("A template must be a Word (DOCX) file.")]})
-    content.seek(0)
-    raw = content.read()
-    generation.check_template(key=choices.TemplateKey(key), content=raw)
+    raw, inspected = template_check(key=key, upload=upload, filename=filename)
     template = DocumentTemplate.objects.select_for_update().filter(key=key).first()
     old_file = template.file.name if template else None
     template = template or DocumentTemplate(key=key)

@@ -250,3 +250,17 @@ def test_the_shipped_templates_render_their_samples() -> None:
     for key, spec in SPECS.items():
         check_template(key=spec.key, content=default_template_path(spec.key).read_bytes())
         assert key in choices.TemplateKey.values
+
+
+def test_the_build_command_writes_templates_that_render(tmp_path: Any) -> None:
+    from django.core.management import call_command
+
+    from kam.documents.generation import render_docx
+
+    call_command("documents_build_templates", out=str(tmp_path), stdout=io.StringIO())
+
+    written = sorted(path.name for path in tmp_path.iterdir())
+    assert written == ["contract.docx", "order_confirmation.docx", "quote.docx"]
+    text = docx_text(render_docx(source=(tmp_path / "contract.docx").read_bytes(), context=CONTEXT))
+    assert "Contract Q-2026-0042" in text
+    assert "Seller: KAM Supplies GmbH, 1 Main Street" in text
