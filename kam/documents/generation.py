@@ -28,6 +28,8 @@ from typing import Any
 from django.utils import formats
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_stubs_ext import StrOrPromise
 from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined, Undefined
 from jinja2 import TemplateError as JinjaTemplateError
@@ -58,8 +60,8 @@ SAMPLE_LINES = [
 @dataclass(frozen=True)
 class TemplateSpec:
     key: TemplateKey
-    heading: str  # the document's heading, before its number
-    facts: tuple[tuple[str, str], ...]  # (context key, label) shown in the header block
+    heading: StrOrPromise  # the document's heading, before its number
+    facts: tuple[tuple[str, StrOrPromise], ...]  # (context key, label) in the header block
     sample: Mapping[str, Any]
 
 
@@ -80,14 +82,19 @@ def _sample(**extra: Any) -> dict[str, Any]:
 SPECS: dict[str, TemplateSpec] = {
     TemplateKey.QUOTE: TemplateSpec(
         TemplateKey.QUOTE,
-        "Quote",
-        (("date", "Date"), ("valid_until", "Valid until")),
+        gettext_lazy("Quote"),
+        (("date", gettext_lazy("Date")), ("valid_until", gettext_lazy("Valid until"))),
         _sample(valid_until=date(2026, 12, 28)),
     ),
     TemplateKey.CONTRACT: TemplateSpec(
         TemplateKey.CONTRACT,
-        "Contract",
-        (("date", "Date"), ("subject", "Subject"), ("starts_on", "From"), ("ends_on", "Until")),
+        gettext_lazy("Contract"),
+        (
+            ("date", gettext_lazy("Date")),
+            ("subject", gettext_lazy("Subject")),
+            ("starts_on", gettext_lazy("From")),
+            ("ends_on", gettext_lazy("Until")),
+        ),
         _sample(
             subject="Supply of pumps",
             starts_on=date(2027, 1, 1),
@@ -97,8 +104,12 @@ SPECS: dict[str, TemplateSpec] = {
     ),
     TemplateKey.ORDER_CONFIRMATION: TemplateSpec(
         TemplateKey.ORDER_CONFIRMATION,
-        "Order confirmation",
-        (("date", "Date"), ("delivery_date", "Delivery"), ("delivery_address", "Deliver to")),
+        gettext_lazy("Order confirmation"),
+        (
+            ("date", gettext_lazy("Date")),
+            ("delivery_date", gettext_lazy("Delivery")),
+            ("delivery_address", gettext_lazy("Deliver to")),
+        ),
         _sample(delivery_date=date(2026, 12, 15), delivery_address="5 Market Square, Munich"),
     ),
 }
@@ -197,19 +208,19 @@ def render_pdf(*, key: TemplateKey, context: Mapping[str, Any]) -> bytes:
     number = values.get("number", "")
     title = f"{spec.heading} {number}".strip()
     sections: list[tuple[str, Sequence[Block]]] = [("", [_facts(spec, values)])]
-    sections.append(("Parties", [_parties(values)]))
+    sections.append((_("Parties"), [_parties(values)]))
     if values.get("lines"):
-        sections.append(("Items", [_lines(values)]))
+        sections.append((_("Items"), [_lines(values)]))
     for clause in values.get("clauses") or []:
         sections.append((str(clause.get("title", "")), [Text(str(clause.get("text", "")))]))
     if values.get("notes"):
-        sections.append(("Notes", [Text(str(values["notes"]))]))
+        sections.append((_("Notes"), [Text(str(values["notes"]))]))
     footer = f"{spec.heading} {number}".strip()
     return render_blocks(title=title, sections=sections, footer_note=footer)
 
 
 def _facts(spec: TemplateSpec, values: Mapping[str, Any]) -> Facts:
-    rows = [(label, str(values.get(name, ""))) for name, label in spec.facts]
+    rows = [(str(label), str(values.get(name, ""))) for name, label in spec.facts]
     return Facts(rows=[(label, value) for label, value in rows if value])
 
 
@@ -220,13 +231,17 @@ def _party(party: Any) -> str:
 
 
 def _parties(values: Mapping[str, Any]) -> Facts:
-    rows = [("Seller", _party(values.get("seller"))), ("Client", _party(values.get("client")))]
+    rows = [
+        (_("Seller"), _party(values.get("seller"))),
+        (_("Client"), _party(values.get("client"))),
+    ]
     return Facts(rows=[(label, value) for label, value in rows if value])
 
 
 def _lines(values: Mapping[str, Any]) -> Table:
     currency = str(values.get("currency", ""))
-    columns = ["Description", "Quantity", "Unit", f"Price {currency}", f"Amount {currency}"]
+    columns = [_("Description"), _("Quantity"), _("Unit"), _("Price"), _("Amount")]
+    columns[3:] = [f"{column} {currency}" for column in columns[3:]]
     rows = [[str(line.get(name, "")) for name in LINE_FIELDS] for line in values["lines"]]
-    rows.append(["Total", "", "", "", str(values.get("total", ""))])
+    rows.append([_("Total"), "", "", "", str(values.get("total", ""))])
     return Table(columns=[c.strip() for c in columns], rows=rows)

@@ -3,6 +3,10 @@ the register exporter."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_delete
 from django.utils.translation import gettext_lazy as _
 
 from kam.core import registry
@@ -15,6 +19,14 @@ PANELS = (
 )
 
 
+def _delete_file(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A version's (or template's) row is gone for good (the trash was purged): its file goes
+    too, once the deletion is committed."""
+    name, storage = instance.file.name, instance.file.storage
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
 def connect() -> None:
     from kam.core import audit
     from kam.documents.exporting import export_register
@@ -23,6 +35,7 @@ def connect() -> None:
     audit.register(Document, exclude=("current_version",))
     audit.register(DocumentVersion)
     audit.register(DocumentTemplate)
+    post_delete.connect(_delete_file, sender=DocumentVersion, dispatch_uid="documents-file-gone")
     for model, url_name in PANELS:
         registry.register_panel(
             registry.Panel(

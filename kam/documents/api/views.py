@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -18,6 +19,7 @@ from kam.core.api.mixins import ETagMixin, VersionedUpdateMixin, etag
 from kam.documents import selectors, services
 from kam.documents.api import serializers as s
 from kam.documents.downloads import file_response
+from kam.documents.errors import DocumentError
 from kam.documents.filters import DocumentFilterSet
 from kam.documents.models import Document
 from kam.documents.permissions import access_document, access_version
@@ -60,14 +62,18 @@ class DocumentViewSet(
 
     def get_queryset(self) -> QuerySet[Document]:
         params = self.request.query_params
-        if self.action == "list" and (params.get("content_type") or params.get("object_id")):
-            record = selectors.record_get(
-                user=self.request.user,
-                content_type=params.get("content_type", ""),
-                object_id=params.get("object_id"),
-            )
-            return selectors.record_documents(record=record)
-        return selectors.document_list(user=self.request.user)
+        content_type, object_id = params.get("content_type"), params.get("object_id")
+        if self.action != "list" or not (content_type or object_id):
+            return selectors.document_list(user=self.request.user)
+        if not content_type:
+            raise DocumentError(fields={"content_type": [_("Name the record's type too.")]})
+        if not object_id:  # every document of one record type
+            selectors.documentable_model(content_type)
+            return selectors.document_list(user=self.request.user)
+        record = selectors.record_get(
+            user=self.request.user, content_type=content_type, object_id=object_id
+        )
+        return selectors.record_documents(record=record)
 
     def get_object(self) -> Document:
         action: Action = "view" if self.request.method in ("GET", "HEAD") else "change"

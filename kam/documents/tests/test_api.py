@@ -9,7 +9,7 @@ from auditlog.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
-from kam.accounts.tests.factories import AccountFactory
+from kam.accounts.tests.factories import AccountFactory, ContactFactory
 from kam.documents.models import Document, DocumentVersion
 from kam.documents.tests import factories as f
 
@@ -296,3 +296,22 @@ def test_delete_moves_to_the_trash(org: Any, api_as: Any, who: str, code: int) -
     assert api_as(org.owner).get(f"{URL}{document.pk}/").status_code == (
         404 if code == 204 else 200
     )
+
+
+def test_list_by_record_type_only_and_bad_record_filters(org: Any, api_as: Any) -> None:
+    account = AccountFactory(owner=org.owner)
+    contact_doc = f.make_document(
+        user=org.owner, record=ContactFactory(account=account), title="On contact"
+    )
+    f.make_document(user=org.owner, record=account, title="On account")
+    client = api_as(org.owner)
+
+    by_type = client.get(URL, {"content_type": "accounts.contact"})
+    unknown = client.get(URL, {"content_type": "nothing.here", "object_id": 1})
+    id_only = client.get(URL, {"object_id": account.pk})
+
+    assert [row["id"] for row in by_type.json()["results"]] == [contact_doc.pk]
+    assert unknown.status_code == 400
+    assert unknown.json()["fields"] == {"content_type": ["Unknown record type."]}
+    assert id_only.status_code == 400
+    assert id_only.json()["fields"] == {"content_type": ["Name the record's type too."]}

@@ -258,3 +258,33 @@ def test_edit_changes_metadata_but_not_the_direction(org: Any) -> None:
 
     assert (updated.title, updated.kind) == ("Renamed", "act")
     assert refused.value.fields == {"direction": ["This field cannot be changed."]}
+
+
+def test_purging_the_trash_deletes_the_files(
+    org: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from kam.core.services import purge
+
+    document = f.make_document(user=org.owner, record=AccountFactory(owner=org.owner))
+    services.document_add_version(user=org.owner, document=document, upload=f.TEXT, filename="b")
+    names = [v.file.name for v in document.versions.all()]
+    storage = document.versions.first().file.storage
+    trashed = services.document_delete(user=org.owner, document=document)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        purge(instance=trashed, user=org.admin)
+
+    assert Document.all_objects.count() == 0
+    assert [storage.exists(name) for name in names] == [False, False]
+
+
+def test_the_owner_restores_from_the_document_page_not_the_core_trash(org: Any) -> None:
+    from kam.core.services import restore
+
+    document = f.make_document(user=org.owner, record=AccountFactory(owner=org.owner))
+    trashed = services.document_delete(user=org.owner, document=document)
+
+    restored = restore(instance=trashed, user=org.admin)
+
+    assert restored.deleted_at is None
+    assert access_document(user=org.owner, document_id=document.pk) == document
