@@ -22,10 +22,6 @@ def file_response(*, user: Any, version: DocumentVersion) -> FileResponse:
     content_type = version.content_type
     if content_type.startswith(NEVER_INLINE):
         content_type = "application/octet-stream"
-    if content_type.startswith("text/") or content_type == "message/rfc822":
-        content_type = (
-            f"{content_type}; charset=utf-8" if content_type.startswith("text/") else content_type
-        )
     services.version_downloaded(user=user, version=version)
     response = FileResponse(
         version.file.open("rb"),

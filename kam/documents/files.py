@@ -102,6 +102,12 @@ class Inspected:
     file_type: FileType
     filename: str
     size: int
+    charset: str = ""  # "; charset=utf-8" for text
+
+    @property
+    def content_type(self) -> str:
+        """The type stored and served: text says its encoding (UTF-8 or Windows-1251)."""
+        return self.file_type.mime + self.charset
 
 
 def max_bytes() -> int:
@@ -122,7 +128,10 @@ def inspect_upload(*, stream: IO[bytes], filename: str, size: int | None = None)
     if not data:
         raise UploadRefusedError(fields={"file": [_("The file is empty.")]})
     name, file_type = safe_filename(filename, detect(data))
-    return Inspected(file_type=file_type, filename=name, size=len(data))
+    charset = ""
+    if file_type.mime.startswith("text/"):
+        charset = "; charset=utf-8" if _is_utf8(data) else "; charset=windows-1251"
+    return Inspected(file_type=file_type, filename=name, size=len(data), charset=charset)
 
 
 def _too_large(limit: int) -> UploadRefusedError:
@@ -197,6 +206,14 @@ def _text_type(data: bytes) -> FileType:
     if text is None:
         raise _refuse(_("its content is not of an accepted type."))
     return TYPES["eml"] if _looks_like_email(text) else TYPES["text"]
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _decode(data: bytes) -> str | None:

@@ -117,7 +117,7 @@ def _store_version(
         document=document,
         number=last + 1,
         filename=inspected.filename,
-        content_type=inspected.file_type.mime,
+        content_type=inspected.content_type,
         size=inspected.size,
         sha256=digest.hexdigest(),
         comment=comment[:255],

@@ -48,6 +48,14 @@ def test_accepted_types_are_recognised_by_content(
     assert inspect(data, name) == (mime, stored_name, len(data))
 
 
+def test_text_is_stored_with_its_encoding() -> None:
+    utf8 = inspect_upload(stream=io.BytesIO(f.TEXT), filename="a.txt")
+    legacy = inspect_upload(stream=io.BytesIO("Протокол".encode("cp1251")), filename="b.csv")
+
+    assert utf8.content_type == "text/plain; charset=utf-8"
+    assert legacy.content_type == "text/csv; charset=windows-1251"
+
+
 def test_a_name_without_extension_gets_the_one_of_its_content() -> None:
     assert inspect(f.PDF, "scan")[1] == "scan.pdf"
 
