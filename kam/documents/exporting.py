@@ -44,7 +44,10 @@ def register_columns() -> list[tabular.Column]:
 
 def register_rows(*, user: Any, filters: dict[str, str]) -> Any:
     filterset = RegisterFilterSet(filters, queryset=register_list(user=user))
-    return filterset.qs if filterset.is_valid() else register_list(user=user).none()
+    if not filterset.is_valid():
+        errors = {name: [str(m) for m in messages] for name, messages in filterset.errors.items()}
+        raise tabular.ExportError(_("Some filters are not valid."), fields=errors)
+    return filterset.qs
 
 
 def register_stream(*, user: Any, fmt: str, filters: dict[str, str]) -> Iterator[bytes]:

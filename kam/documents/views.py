@@ -142,7 +142,11 @@ def register(request: KamRequest) -> HttpResponseBase:
         filters = {k: str(v) for k, v in request.GET.items() if k not in ("export", "page")}
         if fmt not in tabular.TABLE_FORMATS:
             fmt = "csv"
-        stream = register_stream(user=request.user, fmt=fmt, filters=filters)
+        try:
+            stream = register_stream(user=request.user, fmt=fmt, filters=filters)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return redirect("documents:register")
         response = StreamingHttpResponse(stream, content_type=tabular.CONTENT_TYPES[fmt])
         stamp = timezone.localdate().isoformat()
         response["Content-Disposition"] = f'attachment; filename="register-{stamp}.{fmt}"'

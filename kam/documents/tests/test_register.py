@@ -183,3 +183,40 @@ def test_direction_of_a_generated_document_can_be_outgoing(org: Any) -> None:
     )
 
     assert document.register_number.startswith("OUT-")
+
+
+@pytest.mark.django_db
+def test_kam_export_writes_the_register_the_user_sees(org: Any, tmp_path: Any) -> None:
+    from django.core.management import CommandError, call_command
+
+    mine = AccountFactory(owner=org.owner)
+    f.make_document(user=org.owner, record=mine, direction=IN, title="Claim")
+    f.make_document(user=org.owner, record=mine, direction=OUT, title="Answer")
+    f.make_document(user=org.other, record=AccountFactory(owner=org.other), direction=IN)
+    out = tmp_path / "register.csv"
+
+    call_command(
+        "export",
+        "document-register",
+        "--as",
+        "owner",
+        "--filter",
+        "direction=incoming",
+        "--output",
+        str(out),
+        stderr=io.StringIO(),
+    )
+    with pytest.raises(CommandError) as bad:
+        call_command(
+            "export",
+            "document-register",
+            "--as",
+            "owner",
+            "--filter",
+            "year=soon",
+            stderr=io.StringIO(),
+        )
+
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert [row[4] for row in rows[1:]] == ["Claim"]
+    assert "year: Enter a number." in str(bad.value)

@@ -203,7 +203,14 @@ def test_a_refused_new_version_says_why(client: Any, org: Any) -> None:
 
 @pytest.mark.parametrize(
     ("who", "read", "write"),
-    [("owner", 200, 302), ("lead", 200, 302), ("auditor", 200, 403), ("other", 404, 404)],
+    [
+        ("owner", 200, 302),
+        ("lead", 200, 302),
+        ("sales_head", 200, 302),
+        ("auditor", 200, 403),
+        ("other", 404, 404),
+        ("peer", 404, 404),
+    ],
 )
 def test_document_page_access_matrix(
     client: Any, org: Any, who: str, read: int, write: int
