@@ -288,3 +288,19 @@ def test_the_owner_restores_from_the_document_page_not_the_core_trash(org: Any) 
 
     assert restored.deleted_at is None
     assert access_document(user=org.owner, document_id=document.pk) == document
+
+
+def test_merging_accounts_moves_their_documents_and_correspondence(org: Any) -> None:
+    from kam.accounts.merge import account_merge
+
+    survivor, loser = AccountFactory(owner=org.owner), AccountFactory(owner=org.owner)
+    on_loser = f.make_document(user=org.owner, record=loser, title="On the loser")
+    letter = f.make_document(
+        user=org.owner, record=survivor, direction="incoming", correspondent_account=loser
+    )
+
+    account_merge(user=org.owner, survivor=survivor, loser=loser, field_choices={})
+
+    assert Document.objects.get(pk=on_loser.pk).record == survivor
+    assert Document.objects.get(pk=letter.pk).correspondent_account == survivor
+    assert access_document(user=org.owner, document_id=on_loser.pk).title == "On the loser"
