@@ -37,14 +37,11 @@ EDITABLE = frozenset(
 
 
 def _require(user: Any, record: Model, action: access.Action = "change") -> None:
-    """`user` may change `record`: else NotFound if he may not even see it, PermissionDenied."""
+    """`user` may change `record`: else NotFound if he may not even see it (or it is in the
+    trash), PermissionDenied if he only sees it. Failed attempts are audited by core.access."""
     if not access.is_active_user(user):
         raise NotFoundError()
-    if access.can(user, record, action):
-        return
-    if access.can(user, record, "view"):
-        raise PermissionDeniedError(_("You may not change this record's documents."))
-    raise NotFoundError()
+    access.get_for(user, type(record)._default_manager.all(), record.pk, action)
 
 
 def _check_record(record: Model) -> None:

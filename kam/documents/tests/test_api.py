@@ -315,3 +315,13 @@ def test_list_by_record_type_only_and_bad_record_filters(org: Any, api_as: Any) 
     assert unknown.json()["fields"] == {"content_type": ["Unknown record type."]}
     assert id_only.status_code == 400
     assert id_only.json()["fields"] == {"content_type": ["Name the record's type too."]}
+
+
+def test_an_upload_to_a_record_you_cannot_see_is_an_audited_attempt(org: Any, api_as: Any) -> None:
+    theirs = AccountFactory(owner=org.other)
+
+    api_as(org.owner).post(URL, create_body(theirs), format="multipart")
+
+    entry = LogEntry.objects.get(action=LogEntry.Action.ACCESS)
+    assert (entry.actor, entry.object_pk) == (org.owner, str(theirs.pk))
+    assert entry.additional_data == {"event": "access_denied", "action": "view"}
