@@ -53,8 +53,9 @@ class RegisterFilterSet(DocumentFilterSet):
         choices=[(d, d.label) for d in choices.REGISTERED], empty_label=_("Both directions")
     )
     year = django_filters.NumberFilter(field_name="register_year", label=_("Year"))
-    correspondent = django_filters.NumberFilter(
-        field_name="correspondent_account", label=_("Correspondent (account id)")
+    kind = django_filters.ChoiceFilter(choices=choices.Kind.choices, empty_label=_("Any kind"))
+    correspondent = django_filters.CharFilter(
+        method="filter_correspondent", label=_("Correspondent (name or id)")
     )
     registered_after = django_filters.DateFilter(
         field_name="registered_at", lookup_expr="date__gte", label=_("Registered from")
@@ -62,6 +63,14 @@ class RegisterFilterSet(DocumentFilterSet):
     registered_before = django_filters.DateFilter(
         field_name="registered_at", lookup_expr="date__lte", label=_("Registered until")
     )
+
+    def filter_correspondent(
+        self, queryset: QuerySet[Document], name: str, value: str
+    ) -> QuerySet[Document]:
+        value = value.strip()
+        if value.isdigit():
+            return queryset.filter(correspondent_account_id=int(value))
+        return queryset.filter(correspondent_account__name__icontains=value) if value else queryset
 
     @property
     def form(self) -> Any:

@@ -220,3 +220,27 @@ def test_kam_export_writes_the_register_the_user_sees(org: Any, tmp_path: Any) -
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert [row[4] for row in rows[1:]] == ["Claim"]
     assert "year: Enter a number." in str(bad.value)
+
+
+@pytest.mark.django_db
+def test_register_filters_by_correspondent_name_and_kind(org: Any) -> None:
+    mine = AccountFactory(owner=org.owner)
+    supplier = AccountFactory(owner=org.owner, name="Pump Supplier AG")
+    f.make_document(user=org.owner, record=mine, direction=IN, title="Claim")
+    f.make_document(
+        user=org.owner,
+        record=mine,
+        direction=IN,
+        kind=choices.Kind.INVOICE,
+        title="Invoice 5",
+        correspondent_account=supplier,
+    )
+
+    def titles(**filters: Any) -> list[str]:
+        return [
+            d.title for d in RegisterFilterSet(filters, queryset=register_list(user=org.owner)).qs
+        ]
+
+    assert titles(correspondent="supplier") == ["Invoice 5"]
+    assert titles(kind="invoice") == ["Invoice 5"]
+    assert titles(kind="letter") == ["Claim"]
