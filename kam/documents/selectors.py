@@ -86,6 +86,15 @@ def record_documents(*, record: Model) -> QuerySet[Document]:
     return with_details(rows).order_by("-created_at", "-pk")
 
 
+def document_search(*, user: Any, query: str, limit: int) -> list[Document]:
+    """Up to `limit` documents `user` may see whose title, number or register number holds
+    `query`, newest first."""
+    match = Q(title__icontains=query) | Q(number__icontains=query)
+    match |= Q(register_number__icontains=query)
+    rows = Document.objects.filter(visible_documents_q(user)).filter(match)
+    return list(rows.order_by("-created_at", "-pk")[:limit])
+
+
 def register_list(*, user: Any) -> QuerySet[Document]:
     """The register: incoming and outgoing documents `user` may see, latest number first."""
     return (

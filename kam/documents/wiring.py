@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models.signals import post_delete
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from kam.core import registry
@@ -17,6 +18,32 @@ PANELS = (
     ("sales.deal", "documents:deal_panel"),
     ("accounts.contact", "documents:contact_panel"),
 )
+
+
+SEARCH_MIN_LENGTH = 2
+
+
+def _search(user: Any, query: str, limit: int) -> list[registry.SearchHit]:
+    """Documents by title, their own number or register number (IN-2026-00042)."""
+    from kam.documents.selectors import document_search
+
+    if len(query) < SEARCH_MIN_LENGTH:
+        return []
+    lowered = query.lower()
+    return [
+        registry.SearchHit(
+            kind=str(_("Document")),
+            title=document.title,
+            subtitle=" · ".join(
+                part
+                for part in (document.register_number, document.get_kind_display(), document.number)
+                if part
+            ),
+            url=reverse("documents:document_detail", args=[document.pk]),
+            score=0.9 if lowered in document.register_number.lower() else 0.4,
+        )
+        for document in document_search(user=user, query=query, limit=limit)
+    ]
 
 
 def _delete_file(sender: Any, instance: Any, **kwargs: Any) -> None:
@@ -35,6 +62,7 @@ def connect() -> None:
     audit.register(Document, exclude=("current_version",))
     audit.register(DocumentVersion)
     audit.register(DocumentTemplate)
+    registry.register_search("documents", _search)
     post_delete.connect(_delete_file, sender=DocumentVersion, dispatch_uid="documents-file-gone")
     for model, url_name in PANELS:
         registry.register_panel(

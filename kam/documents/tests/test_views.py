@@ -299,3 +299,17 @@ def test_register_page_says_what_to_do_when_empty(client: Any, org: Any) -> None
 
     assert "Nothing registered here yet." in page
     assert str(choices.Direction.INCOMING.label) in page  # the direction filter
+
+
+def test_the_search_palette_finds_documents_the_user_may_see(org: Any) -> None:
+    mine = f.make_document(
+        user=org.owner, record=AccountFactory(owner=org.owner), direction="incoming", title="Claim"
+    )
+    f.make_document(user=org.other, record=AccountFactory(owner=org.other), title="Claim too")
+
+    hits = [h for h in registry.search(org.owner, mine.register_number) if h.kind == "Document"]
+    by_title = [h.title for h in registry.search(org.owner, "claim") if h.kind == "Document"]
+
+    assert [(h.title, h.url) for h in hits] == [("Claim", f"/documents/{mine.pk}/")]
+    assert hits[0].subtitle == f"{mine.register_number} · Letter"
+    assert by_title == ["Claim"]
