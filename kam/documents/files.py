@@ -134,6 +134,20 @@ def inspect_upload(*, stream: IO[bytes], filename: str, size: int | None = None)
     return Inspected(file_type=file_type, filename=name, size=len(data), charset=charset)
 
 
+# What a multipart body may add to the file: boundaries, headers and the metadata fields.
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+def refuse_oversized_body(content_length: str | None) -> None:
+    """Refuse a request whose announced body cannot hold an allowed file (before it is read)."""
+    try:
+        length = int(content_length or 0)
+    except ValueError:
+        return
+    if length > max_bytes() + MULTIPART_OVERHEAD:
+        raise _too_large(max_bytes())
+
+
 def _too_large(limit: int) -> UploadRefusedError:
     return UploadRefusedError(
         _("The file is larger than the %(limit)s allowed.") % {"limit": filesizeformat(limit)},

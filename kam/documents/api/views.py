@@ -20,6 +20,7 @@ from kam.documents import selectors, services
 from kam.documents.api import serializers as s
 from kam.documents.downloads import file_response
 from kam.documents.errors import DocumentError
+from kam.documents.files import refuse_oversized_body
 from kam.documents.filters import DocumentFilterSet
 from kam.documents.models import Document
 from kam.documents.permissions import access_document, access_version
@@ -59,6 +60,12 @@ class DocumentViewSet(
     filterset_class = DocumentFilterSet
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     ordering_fields = ["created_at", "date", "title"]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        """Refuse a body announced larger than any allowed file before reading it."""
+        if request.method == "POST":
+            refuse_oversized_body(request.META.get("CONTENT_LENGTH"))
+        super().initial(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Document]:
         params = self.request.query_params

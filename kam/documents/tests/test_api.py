@@ -325,3 +325,14 @@ def test_an_upload_to_a_record_you_cannot_see_is_an_audited_attempt(org: Any, ap
     entry = LogEntry.objects.get(action=LogEntry.Action.ACCESS)
     assert (entry.actor, entry.object_pk) == (org.owner, str(theirs.pk))
     assert entry.additional_data == {"event": "access_denied", "action": "view"}
+
+
+@override_settings(KAM_UPLOAD_MAX_BYTES=1024)
+def test_a_body_announced_too_large_is_refused_before_it_is_read(org: Any, api_as: Any) -> None:
+    body = create_body(AccountFactory(owner=org.owner), file=upload(b"x" * 200_000, "big.txt"))
+
+    response = api_as(org.owner).post(URL, body, format="multipart")
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"file": ["The file is too large."]}
+    assert Document.all_objects.count() == 0
