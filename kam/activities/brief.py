@@ -17,68 +17,29 @@ fields (`access.hidden_fields`) left out.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_stubs_ext import StrOrPromise
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
 
 from kam.accounts.models import Account, Contact
 from kam.activities.choices import Kind, Status
 from kam.activities.models import Activity
 from kam.core import access
+from kam.core.pdf import Block, BlocksPDF, Facts, Heading, Table, Text, pdf_bytes
 from kam.sales.choices import Outcome
 from kam.sales.models import Deal
 
 RECENT_INTERACTIONS = 10
 MAX_DEALS = 20
 MAX_SUBSIDIARIES = 25
-FONT_DIR = Path(__file__).resolve().parent / "static" / "activities" / "fonts"
-
-
-# --- Blocks: what a section is made of --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Facts:
-    """Label / value pairs (empty values are left out)."""
-
-    rows: Sequence[tuple[str, str]]
-    kind: ClassVar[str] = "facts"
-
-
-@dataclass(frozen=True)
-class Table:
-    columns: Sequence[str]
-    rows: Sequence[Sequence[str]]
-    kind: ClassVar[str] = "table"
-
-
-@dataclass(frozen=True)
-class Text:
-    text: str
-    kind: ClassVar[str] = "text"
-
-
-@dataclass(frozen=True)
-class Heading:
-    """A sub-heading inside a section (a deal's title above its needs and objections)."""
-
-    text: str
-    kind: ClassVar[str] = "heading"
-
-
-Block = Facts | Table | Text | Heading
 
 
 @dataclass(frozen=True)
@@ -383,77 +344,6 @@ register_brief_section(
 # --- PDF --------------------------------------------------------------------------------------
 
 
-class BlocksPDF(FPDF):
-    """An A4 document of headed sections made of blocks, in DejaVu Sans (shipped with KAM, so
-    Cyrillic and other non-Latin names render without system fonts)."""
-
-    FONT = "DejaVu"
-
-    def __init__(self, *, title: str, footer_note: str = "") -> None:
-        super().__init__(orientation="portrait", unit="mm", format="A4")
-        self.doc_title = title
-        self.footer_note = footer_note
-        self.add_font(self.FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
-        self.add_font(self.FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-        self.set_title(title)
-        self.set_creator("KAM")
-        self.set_auto_page_break(auto=True, margin=15)
-        self.set_margins(15, 15, 15)
-        self.add_page()
-        self.set_font(self.FONT, "B", 15)
-        self.multi_cell(0, 8, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.ln(2)
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(self.FONT, "", 7)
-        self.set_text_color(110)
-        self.cell(0, 5, f"{self.footer_note}   {self.page_no()}/{{nb}}", align="R")
-        self.set_text_color(0)
-
-    def section(self, title: str) -> None:
-        self.ln(3)
-        self.set_font(self.FONT, "B", 12)
-        self.set_fill_color(232, 238, 246)
-        self.multi_cell(0, 7, title, fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.set_fill_color(255, 255, 255)
-        self.ln(1)
-
-    def block(self, block: Block) -> None:
-        if isinstance(block, Heading):
-            self.ln(1)
-            self.set_font(self.FONT, "B", 10)
-            self.multi_cell(0, 6, block.text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        elif isinstance(block, Text):
-            self.set_font(self.FONT, "", 9)
-            self.multi_cell(0, 5, block.text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        elif isinstance(block, Facts):
-            self._table([[label, value] for label, value in block.rows], None, (1, 3))
-        else:
-            self._table([list(row) for row in block.rows], list(block.columns), None)
-        self.ln(1)
-
-    def _table(
-        self, rows: list[list[str]], columns: list[str] | None, widths: tuple[int, ...] | None
-    ) -> None:
-        if not rows:
-            return
-        self.set_font(self.FONT, "", 8.5)
-        with self.table(
-            col_widths=widths,
-            first_row_as_headings=columns is not None,
-            borders_layout="HORIZONTAL_LINES" if columns else "NONE",
-            line_height=4.6,
-            padding=(0.8, 1.2),
-            text_align="LEFT",
-            headings_style=FontFace(emphasis="BOLD", fill_color=(245, 245, 245)),
-        ) as table:
-            for row in ([columns] if columns else []) + rows:
-                cells = table.row()
-                for value in row:
-                    cells.cell(value)
-
-
 def brief_pdf(brief: MeetingBrief) -> bytes:
     """The brief as a PDF (A4, fonts embedded)."""
     note = _("Prepared %(when)s") % {"when": when(timezone.now())}
@@ -463,4 +353,4 @@ def brief_pdf(brief: MeetingBrief) -> bytes:
         pdf.section(section.title)
         for block in section.blocks or [Text(section.empty)]:
             pdf.block(block)
-    return bytes(pdf.output())
+    return pdf_bytes(pdf)

@@ -217,6 +217,8 @@ STORAGES = {
 }
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
+# The largest file a user may upload (documents), in bytes; default 25 MiB.
+KAM_UPLOAD_MAX_BYTES = env.int("KAM_UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
 
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -279,6 +281,10 @@ SPECTACULAR_SETTINGS = {
         "PriceRuleScopeEnum": "kam.catalog.choices.RuleScope",
         "AgreementStatusEnum": "kam.catalog.choices.AgreementStatus",
         # documents
+        "DocumentKindEnum": "kam.documents.choices.Kind",
+        "DocumentDirectionEnum": "kam.documents.choices.Direction",
+        # (activities' call direction was unique until documents added theirs)
+        "ActivityDirectionEnum": "kam.activities.choices.Direction",
         # contracts
         # orders
     },
