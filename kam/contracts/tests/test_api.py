@@ -100,7 +100,8 @@ def test_the_value_is_hidden_from_roles_without_confidential_access(api_as: Any,
         f"/api/v1/contracts/{contract.pk}/", {"value": "1.00", "version": 1}, format="json"
     )
 
-    assert "value" not in detail and "currency" not in detail
+    assert "value" not in detail
+    assert "currency" not in detail
     assert "value" not in listed[0]
     assert "55555" not in str(listed)
     assert refused.status_code == 400
