@@ -277,6 +277,11 @@ SPECTACULAR_SETTINGS = {
         # catalog
         # documents
         # contracts
+        "ContractKindEnum": "kam.contracts.choices.ContractKind",
+        "ContractStatusEnum": "kam.contracts.choices.ContractStatus",
+        "ContractChangeEventEnum": "kam.contracts.choices.ChangeEvent",
+        "ObligationSideEnum": "kam.contracts.choices.Side",
+        "ObligationStatusEnum": "kam.contracts.choices.ObligationStatus",
         # orders
     },
 }

@@ -182,7 +182,7 @@ class ObligationCreateInputSerializer(ObligationInputSerializer):
     description = serializers.CharField(max_length=2000)
 
 
-class CompleteInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ObligationCompleteInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
     status = serializers.ChoiceField(
         choices=choices.ObligationStatus.choices, default=choices.ObligationStatus.DONE
     )

@@ -150,12 +150,14 @@ class ObligationViewSet(
     def perform_destroy(self, instance: Obligation) -> None:
         services.obligation_delete(user=self.request.user, obligation=instance)
 
-    @extend_schema(request=s.CompleteInputSerializer, responses=s.ObligationOutputSerializer)
+    @extend_schema(
+        request=s.ObligationCompleteInputSerializer, responses=s.ObligationOutputSerializer
+    )
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str | None = None) -> Response:
         """Mark the obligation done (default) or waived (a `note` says why); `open` reopens it."""
         obligation = self.get_object()
-        data = s.CompleteInputSerializer(data=request.data)
+        data = s.ObligationCompleteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         closed = services.obligation_close(
             user=request.user,
