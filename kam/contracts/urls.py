@@ -6,6 +6,8 @@ app_name = "contracts"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("contracts/", views.contract_list, name="contract_list"),
     path("contracts/new/", views.contract_create, name="contract_create"),
+    # Not "contracts/export/": the accounts app's "<target>/export/" would answer it first.
+    path("contracts/download/", views.contract_export, name="contract_export"),
     path("contracts/<int:pk>/", views.contract_detail, name="contract_detail"),
     path("contracts/<int:pk>/edit/", views.contract_edit, name="contract_edit"),
     path("contracts/<int:pk>/transition/", views.contract_transition, name="contract_transition"),

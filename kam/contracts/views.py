@@ -5,20 +5,20 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kam.accounts.models import Account
 from kam.accounts.permissions import access_account
-from kam.contracts import choices, selectors, services
+from kam.contracts import choices, exporting, selectors, services
 from kam.contracts.filters import ContractFilterSet
 from kam.contracts.forms import CloseObligationForm, ContractForm, ObligationForm, TransitionForm
 from kam.contracts.models import Contract
 from kam.contracts.permissions import access_contract, access_obligation
-from kam.core import access
-from kam.core.errors import ApplicationError, ConflictError
+from kam.core import access, tabular
+from kam.core.errors import ApplicationError, ConflictError, NotFoundError
 from kam.core.forms import apply_errors, rearm_after_conflict
 from kam.core.http import KamRequest
 from kam.core.selectors import record_history
@@ -44,6 +44,25 @@ def contract_list(request: KamRequest) -> HttpResponse:
             "can_add": not access.is_read_only(request.user),
         },
     )
+
+
+@login_required
+def contract_export(request: KamRequest) -> StreamingHttpResponse:
+    fmt = request.GET.get("format", "csv")
+    params = request.GET.copy()
+    params.pop("format", None)
+    try:
+        stream = exporting.export_contracts(
+            user=request.user,
+            queryset=exporting.filtered_contracts(request.user, params),
+            fmt=fmt,
+            filters=params.dict(),
+        )
+    except ApplicationError:
+        raise NotFoundError() from None
+    response = StreamingHttpResponse(stream, content_type=tabular.CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="kam-contracts.{fmt}"'
+    return response
 
 
 @login_required

@@ -99,6 +99,7 @@ def _signed_in(user: Any) -> bool:
 
 
 def connect() -> None:
+    from kam.contracts.exporting import EXPORTER
     from kam.contracts.models import Contract, Obligation
     from kam.contracts.selectors import CONTRACTS_TIMELINE, OBLIGATIONS_TIMELINE
     from kam.core import audit
@@ -112,6 +113,7 @@ def connect() -> None:
     registry.register_timeline(CONTRACTS_TIMELINE, _status_timeline)
     registry.register_timeline(OBLIGATIONS_TIMELINE, _obligation_timeline)
     registry.register_search("contracts", _search)
+    registry.register_exporter(EXPORTER)
     registry.register_panel(
         registry.Panel(
             key="contracts.account",

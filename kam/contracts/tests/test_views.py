@@ -5,6 +5,7 @@ search sources."""
 from __future__ import annotations
 
 import datetime
+import io
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +21,7 @@ from kam.contracts import services
 from kam.contracts.models import Contract, Obligation
 from kam.contracts.tests.factories import ContractFactory, ObligationFactory, contract_data
 from kam.core import registry
+from kam.core.errors import ApplicationError
 from kam.sales.tests.factories import DealFactory
 
 pytestmark = pytest.mark.django_db
@@ -369,3 +371,43 @@ def test_search_finds_contracts_by_number(org: Any, contract: Contract) -> None:
 
     assert [hit.url for hit in hits if hit.kind == "Contract"] == [f"/contracts/{contract.pk}/"]
     assert [hit for hit in registry.search(org.peer, "K-1") if hit.kind == "Contract"] == []
+
+
+def test_the_export_hides_the_value_from_roles_without_confidential_access(org: Any) -> None:
+    mine = AccountFactory(owner=org.marketing, name="Marketing's")
+    ContractFactory(account=mine, number="K-40", title="=HYPERLINK()", value=Decimal("55555.00"))
+    ContractFactory(account=AccountFactory(owner=org.owner), number="K-41", value=Decimal("1.00"))
+
+    hidden = b"".join(
+        _client(org.marketing).get("/contracts/download/?format=csv").streaming_content
+    )
+    shown = b"".join(
+        _client(org.sales_head).get("/contracts/download/?format=csv&q=K-4").streaming_content
+    )
+
+    hidden_rows = hidden.decode("utf-8-sig").splitlines()
+    assert hidden_rows[0].startswith(
+        "ID,Number,Type,Title,Account,Status,Start,End,Signed on,Renews"
+    )
+    assert "55555" not in hidden.decode()
+    assert len(hidden_rows) == 2
+    assert ",'=HYPERLINK()," in hidden_rows[1]
+    assert "Value,Currency" in shown.decode().splitlines()[0]
+    assert "55555.00,EUR" in shown.decode()
+    assert _client(org.owner).get("/contracts/download/?format=pdf").status_code == 404
+
+
+def test_the_registered_exporter_filters_like_the_list(org: Any, account: Account) -> None:
+    ContractFactory(account=account, number="K-50", status="active")
+    ContractFactory(account=account, number="K-51", status="draft")
+    ContractFactory(number="K-52", status="active")  # someone else's
+    exporter = registry.exporters()["contracts"]
+    out = io.BytesIO()
+
+    count = exporter.export(org.owner, "csv", {"status": "active"}, out)
+
+    rows = out.getvalue().decode("utf-8-sig").splitlines()
+    assert count == 1
+    assert [row.split(",")[1] for row in rows[1:]] == ["K-50"]
+    with pytest.raises(ApplicationError, match="Unknown filter stage"):
+        exporter.export(org.owner, "csv", {"stage": "1"}, io.BytesIO())
