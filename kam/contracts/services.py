@@ -190,6 +190,11 @@ def _resolve_parties(user: Any, cleaned: dict[str, Any], contract: Contract | No
     """Replace ids by checked records: account, group accounts, signatories, deal, users."""
     if "account" in cleaned or contract is None:
         cleaned["account"] = _linked_account(user, cleaned.get("account"))
+    if contract is not None and cleaned.get("account", contract.account) != contract.account:
+        # Another client: the parties kept from before must belong to its group too.
+        cleaned.setdefault("other_accounts", list(contract.other_accounts.all()))
+        cleaned.setdefault("client_signatories", list(contract.client_signatories.all()))
+        cleaned.setdefault("deal", contract.deal_id)
     account: Account = cleaned.get("account") or contract.account  # type: ignore[union-attr]
     if "other_accounts" in cleaned:
         cleaned["other_accounts"] = _other_accounts(user, account, cleaned["other_accounts"] or [])

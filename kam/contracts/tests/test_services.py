@@ -481,3 +481,22 @@ def test_the_document_context_has_what_a_template_needs(org: Any) -> None:
     assert (context["value"], context["currency"]) == (Decimal("120000.00"), "EUR")
     assert context["referral_terms"] == "Two references a year"
     assert context["obligations"][0]["responsible"] == "Logistics"
+
+
+def test_moving_a_contract_to_another_client_checks_the_parties_kept(
+    org: Any, account: Account
+) -> None:
+    sister = AccountFactory(owner=org.owner, parent=account)
+    contract = services.contract_create(
+        user=org.owner, data=contract_data(account, other_accounts=[sister])
+    )
+    elsewhere = AccountFactory(owner=org.owner, name="Elsewhere")
+
+    with pytest.raises(ContractError) as refused:
+        services.contract_update(
+            user=org.owner, contract=contract, expected_version=1, data={"account": elsewhere}
+        )
+
+    assert list(refused.value.fields) == ["other_accounts"]
+    contract.refresh_from_db()
+    assert contract.account == account

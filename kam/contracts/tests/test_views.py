@@ -411,3 +411,61 @@ def test_the_registered_exporter_filters_like_the_list(org: Any, account: Accoun
     assert [row.split(",")[1] for row in rows[1:]] == ["K-50"]
     with pytest.raises(ApplicationError, match="Unknown filter stage"):
         exporter.export(org.owner, "csv", {"stage": "1"}, io.BytesIO())
+
+
+def test_the_contract_page_costs_the_same_whatever_its_obligations(
+    org: Any, contract: Contract
+) -> None:
+    client = _client(org.owner)
+    ObligationFactory(contract=contract, department=org.logistics)
+    few = _queries(client, f"/contracts/{contract.pk}/")
+    for _n in range(15):
+        ObligationFactory(contract=contract, department=org.logistics, assignee=None)
+    for _n in range(5):
+        services.contract_update(
+            user=org.owner,
+            contract=contract,
+            expected_version=Contract.objects.get(pk=contract.pk).version,
+            data={"notes": f"Note {_n}"},
+        )
+
+    assert _queries(client, f"/contracts/{contract.pk}/") == few
+
+
+def test_obligations_are_not_added_or_closed_by_those_who_may_not(
+    org: Any, contract: Contract
+) -> None:
+    obligation = ObligationFactory(contract=contract)
+    data = {"side": "ours", "description": "Sneaky"}
+
+    assert _client(org.peer).post(f"/contracts/{contract.pk}/obligations/", data).status_code == 404
+    assert (
+        _client(org.auditor).post(f"/contracts/{contract.pk}/obligations/", data).status_code == 403
+    )
+    assert (
+        _client(org.peer)
+        .post(f"/obligations/{obligation.pk}/close/", {"status": "done"})
+        .status_code
+        == 404
+    )
+    assert (
+        _client(org.auditor)
+        .post(f"/obligations/{obligation.pk}/close/", {"status": "done"})
+        .status_code
+        == 403
+    )
+    obligation.refresh_from_db()
+    assert obligation.status == "open"
+    assert Obligation.objects.count() == 1
+
+
+def test_the_account_panel_costs_the_same_whatever_the_contracts(
+    org: Any, account: Account
+) -> None:
+    client = _client(org.owner)
+    ObligationFactory(contract=ContractFactory(account=account, status="active"))
+    few = _queries(client, f"/accounts/{account.pk}/contracts-panel/")
+    for _n in range(12):
+        ObligationFactory(contract=ContractFactory(account=account, status="active"))
+
+    assert _queries(client, f"/accounts/{account.pk}/contracts-panel/") == few
