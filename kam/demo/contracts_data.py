@@ -45,7 +45,7 @@ THEIRS = [
     "Give access to the sites for audits",
     "Recommend us to two companies of the group",
 ]
-TITLES = {
+TITLES: dict[str, str] = {
     choices.ContractKind.FRAMEWORK: "Framework agreement",
     choices.ContractKind.NDA: "Non-disclosure agreement",
     choices.ContractKind.SUPPLY: "Supply contract",
