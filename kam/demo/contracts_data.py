@@ -51,7 +51,7 @@ TITLES: dict[str, str] = {
     choices.ContractKind.SUPPLY: "Supply contract",
     choices.ContractKind.SERVICE: "Service agreement",
 }
-_PATH = {
+_PATH: dict[str, list[str]] = {
     choices.ContractStatus.DRAFT: [],
     choices.ContractStatus.NEGOTIATION: ["negotiation"],
     choices.ContractStatus.APPROVAL: ["negotiation", "approval"],
