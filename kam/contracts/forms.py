@@ -131,8 +131,9 @@ class ObligationForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args: Any, contract: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        parties = [contract.account_id, *contract.other_accounts.values_list("pk", flat=True)]
         cast(Any, self.fields["contact"]).queryset = Contact.objects.filter(
-            account=contract.account_id
+            account__in=parties
         ).order_by("last_name")
 
 

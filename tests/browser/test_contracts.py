@@ -74,6 +74,12 @@ def test_a_contract_is_drawn_up_signed_and_its_obligations_kept(
     expect(page.locator(f"#contract-{contract.pk}")).to_contain_text("Framework 2027")
     screenshot(page, "contract-list")
 
+    # The account page's panel: the contract in force and its renewal.
+    page.goto(url(f"/accounts/{account.pk}/"))
+    panel = page.locator("#account-contracts-panel")
+    expect(panel).to_contain_text(f"Next renewal: {contract.number} ends 12/31/2027")
+    expect(panel).to_contain_text("(renews automatically)")
+
 
 def test_department_staff_close_their_obligations_without_seeing_the_value(
     page: Page, url: Any, org: Any, login_as: Any, screenshot: Any, a11y_problems: Any
