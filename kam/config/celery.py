@@ -32,6 +32,12 @@ app.conf.beat_schedule = {
     # catalog
     # documents
     # contracts
+    # Renewals, expiry and start of contracts, then renewal notices and overdue obligations; each
+    # step is claimed once, so a late or doubled run never renews or notifies twice.
+    "process-contract-deadlines": {
+        "task": "kam.contracts.tasks.process_contract_deadlines_task",
+        "schedule": 60 * 60,
+    },
     # orders
 }
 app.autodiscover_tasks()

@@ -286,6 +286,11 @@ SPECTACULAR_SETTINGS = {
         # (activities' call direction was unique until documents added theirs)
         "ActivityDirectionEnum": "kam.activities.choices.Direction",
         # contracts
+        "ContractKindEnum": "kam.contracts.choices.ContractKind",
+        "ContractStatusEnum": "kam.contracts.choices.ContractStatus",
+        "ContractChangeEventEnum": "kam.contracts.choices.ChangeEvent",
+        "ObligationSideEnum": "kam.contracts.choices.Side",
+        "ObligationStatusEnum": "kam.contracts.choices.ObligationStatus",
         # orders
     },
 }
