@@ -278,6 +278,10 @@ SPECTACULAR_SETTINGS = {
         # documents
         # contracts
         # orders
+        "OrderStatusEnum": "kam.orders.choices.OrderStatus",
+        "ApprovalStatusEnum": "kam.orders.choices.ApprovalStatus",
+        "ApprovalReasonEnum": "kam.orders.choices.ApprovalReason",
+        "OrderTaskStatusEnum": "kam.orders.choices.TaskStatus",
     },
 }
 

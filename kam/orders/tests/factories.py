@@ -36,3 +36,36 @@ def make_order(
     return services.order_create(
         user=user, account=account, lines=[line(p, q) for p, q in rows], **extra
     )
+
+
+def bulk_orders(*, account: Any, owner: Any, count: int, product: Product) -> list[Order]:
+    """`count` received orders of one line each, written straight to the tables (query-count
+    tests need many rows fast; the services are tested elsewhere)."""
+    from kam.orders.models import OrderLine
+
+    start = Order.all_objects.count()
+    orders = Order.objects.bulk_create(
+        Order(
+            number=f"B-{start + index:08d}",
+            account=account,
+            owner=owner,
+            created_by=owner,
+            total_net=Decimal("10.00"),
+            total_tax=Decimal("2.00"),
+            promised_date=datetime.date(2026, 1, 1),
+        )
+        for index in range(count)
+    )
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            product=product,
+            quantity=Decimal("1"),
+            unit_price=Decimal("10.00"),
+            total_net=Decimal("10.00"),
+            total_tax=Decimal("2.00"),
+            promised_date=datetime.date(2026, 1, 1),
+        )
+        for order in orders
+    )
+    return orders
