@@ -11,4 +11,5 @@ WORKLOADS: list[str] = [
     "search",
     "board",
     "timeline",
+    "orders",
 ]

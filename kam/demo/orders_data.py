@@ -188,6 +188,7 @@ def _order_plan(
         else None,
         "cancel_reason": rng.choice(CANCEL_REASONS) if fate["kind"] == "cancelled" else "",
         "is_on_time": fate["kind"] in ("on_time", "partial_on_time") if complete else None,
+        "open_promised_date": None if complete or fate["kind"] == "cancelled" else promised,
     }
     for row in lines:
         row["delivered_quantity"] = sum(

@@ -9,10 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from kam.orders.choices import ApprovalReason, ApprovalStatus, OrderStatus, TaskStatus
 from kam.orders.models import Approval, Order, OrderTask
+from kam.orders.selectors import overdue_q
 
 
 class OrderFilterSet(django_filters.FilterSet):
-    """Expects the queryset of `selectors.order_list` (annotated with `is_overdue`)."""
+    """Works on any Order queryset; `overdue` is an indexed range (`selectors.overdue_q`)."""
 
     q = django_filters.CharFilter(method="filter_q", label=_("Number or account"))
     status = django_filters.MultipleChoiceFilter(choices=OrderStatus.choices, label=_("Status"))
@@ -21,7 +22,7 @@ class OrderFilterSet(django_filters.FilterSet):
     owner = django_filters.ModelChoiceFilter(
         queryset=get_user_model().objects.filter(is_active=True), label=_("Owner")
     )
-    overdue = django_filters.BooleanFilter(field_name="is_overdue", label=_("Overdue"))
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
     on_time = django_filters.BooleanFilter(field_name="is_on_time", label=_("Delivered on time"))
     created_from = django_filters.DateFilter(
         field_name="created_at", lookup_expr="date__gte", label=_("Ordered from")
@@ -48,6 +49,12 @@ class OrderFilterSet(django_filters.FilterSet):
     class Meta:
         model = Order
         fields = ["q", "status", "account", "deal", "owner", "overdue", "on_time"]
+
+    def filter_overdue(self, queryset: QuerySet[Order], name: str, value: bool) -> QuerySet[Order]:
+        if value is None:
+            return queryset
+        late = overdue_q()
+        return queryset.filter(late) if value else queryset.exclude(late)
 
     def filter_q(self, queryset: QuerySet[Order], name: str, value: str) -> QuerySet[Order]:
         value = value.strip()

@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -113,6 +112,9 @@ class Order(SoftDeleteModel):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True, editable=False)
     is_on_time = models.BooleanField(_("on time"), null=True, blank=True, editable=False)
+    # The earliest promised date among the lines still missing something (None when nothing is
+    # missing or nothing was promised): kept by the services so "overdue" is one indexed range.
+    open_promised_date = models.DateField(null=True, blank=True, editable=False)
 
     access: ClassVar[AccessSpec] = AccessSpec(via="account", owner="owner")
 
@@ -124,6 +126,9 @@ class Order(SoftDeleteModel):
             models.Index(fields=["owner", "status"], name="order_owner_status_idx"),
             models.Index(fields=["-created_at", "-id"], name="order_created_idx"),
             models.Index(fields=["status", "promised_date"], name="order_status_promised_idx"),
+            models.Index(
+                fields=["status", "open_promised_date"], name="order_status_open_promised_idx"
+            ),
             models.Index(fields=["deal"], name="order_deal_idx"),
         ]
         constraints = [
@@ -309,8 +314,9 @@ class Approval(TimeStampedModel):
     """
 
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    # What is approved: an order today, a quote later. Deliberately no GenericForeignKey: the
+    # account merge would take every generic relation for a link to accounts too.
     object_id = models.PositiveBigIntegerField()
-    subject = GenericForeignKey("content_type", "object_id")
     reason = models.CharField(_("reason"), max_length=16, choices=choices.ApprovalReason.choices)
     detail = models.CharField(_("detail"), max_length=500, blank=True)
     amount = models.DecimalField(_("amount asked for"), max_digits=16, decimal_places=2)
@@ -427,21 +433,19 @@ class OrderTask(VersionedModel):
 
 
 class AccountOrderStats(models.Model):
-    """Repeat business of one account, kept by the services (docs/orders.md defines it)."""
+    """Repeat business of one account, kept by the services (docs/orders.md defines it).
 
-    account = models.OneToOneField(
-        "accounts.Account",
-        on_delete=models.CASCADE,
-        related_name="order_stats",
-        primary_key=True,
-    )
+    Keyed by the account's id without a foreign key: the figures are derived (rebuilt from the
+    orders by `orders_rebuild_stats`), so an account merge has nothing to move here. Read only
+    through `selectors.account_orders`, after the account's own access check.
+    """
+
+    account_id = models.PositiveBigIntegerField(primary_key=True)
     orders_count = models.PositiveIntegerField(default=0)
     repeat_orders_count = models.PositiveIntegerField(default=0)
     repeat_rate = models.DecimalField(max_digits=5, decimal_places=4, default=ZERO)
     first_delivered_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
-
-    access: ClassVar[AccessSpec] = AccessSpec(via="account")
 
     class Meta:
         verbose_name = _("account order figures")

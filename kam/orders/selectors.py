@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from kam.accounts.models import Account
@@ -94,15 +94,17 @@ def approvals_for(order: Order) -> QuerySet[Approval]:
 # --- Orders -----------------------------------------------------------------------------------
 
 
-def overdue_lines_q(today: date) -> Q:
-    return Q(completed_on__isnull=True, promised_date__lt=today)
+def overdue_q(today: date | None = None) -> Q:
+    """Open orders with a line past its promised date and not delivered in full."""
+    day = today or timezone.localdate()
+    return Q(status__in=choices.OPEN_STATUSES, open_promised_date__lt=day)
 
 
 def with_flags(queryset: QuerySet[Order], today: date | None = None) -> QuerySet[Order]:
-    """Annotate `is_overdue`: an open order with a line past its promised date, not complete."""
-    day = today or timezone.localdate()
-    late = OrderLine.objects.filter(overdue_lines_q(day), order=OuterRef("pk"))
-    return queryset.annotate(is_overdue=Exists(late) & Q(status__in=choices.OPEN_STATUSES))
+    """Annotate `is_overdue` (`overdue_q`), computed from the row itself (no sub-query)."""
+    return queryset.annotate(
+        is_overdue=ExpressionWrapper(overdue_q(today), output_field=BooleanField())
+    )
 
 
 def order_list(*, user: Any) -> QuerySet[Order]:
@@ -144,7 +146,7 @@ def account_orders(*, user: Any, account: Account) -> dict[str, Any]:
         on_time=Count("pk", filter=Q(is_on_time=True)),
         late=Count("pk", filter=Q(is_on_time=False)),
     )
-    stats = AccountOrderStats.objects.filter(account=account).first()
+    stats = AccountOrderStats.objects.filter(account_id=account.pk).first()
     return {"open_orders": open_orders, "counts": counts, "stats": stats}
 
 

@@ -252,6 +252,12 @@ def _save_lines(user: Any, order: Order, lines: list[OrderLine]) -> None:
             line.save()
     order.total_net = sum((line.total_net for line in lines), ZERO)
     order.total_tax = sum((line.total_tax for line in lines), ZERO)
+    order.open_promised_date = _open_promised(lines)
+
+
+def _open_promised(lines: Sequence[OrderLine]) -> date | None:
+    dates = [ln.promised_date for ln in lines if ln.completed_on is None and ln.promised_date]
+    return min(dates) if dates else None
 
 
 # --- approvals --------------------------------------------------------------------------------
@@ -451,7 +457,7 @@ def order_create(
         order.save()
     _save_lines(user, order, built)
     with acting_as(user):
-        order.save(update_fields=["total_net", "total_tax"])
+        order.save(update_fields=["total_net", "total_tax", "open_promised_date"])
     _discount_rule(user, order)
     account_stats_refresh(account=account)
     return order
@@ -679,7 +685,10 @@ def _last_delivery_day(line: OrderLine) -> date | None:
 
 def _finish_if_delivered(user: Any, order: Order) -> None:
     lines = list(order.lines.all())
+    order.open_promised_date = _open_promised(lines)
     if any(line.completed_on is None for line in lines):
+        with acting_as(user):
+            order.save(update_fields=["open_promised_date"])
         return
     order.status = OrderStatus.DELIVERED
     order.delivered_at = timezone.now()
@@ -767,7 +776,7 @@ def account_stats_refresh(*, account: Account) -> AccountOrderStats:
     """Recompute and keep one account's repeat figures."""
     total, repeat, rate, first = repeat_figures(account.pk)
     stats, _created = AccountOrderStats.objects.update_or_create(
-        account=account,
+        account_id=account.pk,
         defaults={
             "orders_count": total,
             "repeat_orders_count": repeat,

@@ -53,6 +53,7 @@ def bulk_orders(*, account: Any, owner: Any, count: int, product: Product) -> li
             total_net=Decimal("10.00"),
             total_tax=Decimal("2.00"),
             promised_date=datetime.date(2026, 1, 1),
+            open_promised_date=datetime.date(2026, 1, 1),
         )
         for index in range(count)
     )

@@ -47,7 +47,7 @@ def test_demo_orders_are_realistic_and_consistent(org: Any) -> None:
         assert sums["net"] == order.total_net
     partial = OrderLine.objects.filter(delivery_lines__isnull=False).distinct()
     assert partial.count() > 0
-    assert AccountOrderStats.objects.count() == orders.values("account").distinct().count()
+    assert AccountOrderStats.objects.count() == orders.values("account_id").distinct().count()
     top = OrderNumberCounter.objects.get(year=2026).last
     assert orders.filter(number=f"O-2026-{top:06d}").exists()
 
