@@ -43,12 +43,13 @@ class OrderLineOutputSerializer(ConfidentialFieldsMixin, serializers.ModelSerial
         read_only_fields = fields
 
 
-class OrderOutputSerializer(ConfidentialFieldsMixin, serializers.ModelSerializer):
+class OrderListOutputSerializer(ConfidentialFieldsMixin, serializers.ModelSerializer):
+    """One row of the order list: the header without the lines (they are in the detail)."""
+
     account_name = serializers.CharField(source="account.name", read_only=True)
     owner_name = serializers.CharField(source="owner.username", read_only=True)
     total_gross = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
-    lines = OrderLineOutputSerializer(many=True, read_only=True)
 
     class Meta:
         model = Order
@@ -75,11 +76,20 @@ class OrderOutputSerializer(ConfidentialFieldsMixin, serializers.ModelSerializer
             "cancelled_at",
             "is_on_time",
             "is_overdue",
-            "lines",
             "version",
             "created_at",
             "updated_at",
         ]
+        read_only_fields = fields
+
+
+class OrderOutputSerializer(OrderListOutputSerializer):
+    """One order with its lines (each with `price_steps`: why this price)."""
+
+    lines = OrderLineOutputSerializer(many=True, read_only=True)
+
+    class Meta(OrderListOutputSerializer.Meta):
+        fields = [*OrderListOutputSerializer.Meta.fields, "lines"]
         read_only_fields = fields
 
 

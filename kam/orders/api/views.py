@@ -73,9 +73,17 @@ class OrderViewSet(
     filterset_class = OrderFilterSet
 
     def get_queryset(self) -> QuerySet[Order]:
-        return selectors.order_list(user=self.request.user).prefetch_related(
+        orders = selectors.order_list(user=self.request.user)
+        if self.action == "list":
+            return orders
+        return orders.prefetch_related(
             Prefetch("lines", queryset=OrderLine.objects.select_related("product"))
         )
+
+    def get_serializer_class(self) -> Any:
+        if self.action == "list":
+            return s.OrderListOutputSerializer
+        return s.OrderOutputSerializer
 
     def apply_update(self, instance: Any, expected: int, changes: dict[str, Any]) -> Any:
         if "account" in changes:
