@@ -512,3 +512,34 @@ def test_schema_renders_without_warnings(api_as: Any, org: Any) -> None:
 
     assert response.status_code == 200
     assert b"/api/v1/orders/{id}/transition/" in response.content
+
+
+def test_confidential_prices_are_hidden_from_roles_without_the_permission(
+    api_as: Any, org: Any, account: Account
+) -> None:
+    from kam.accounts.models import AccountTeamMember
+
+    AccountTeamMember.objects.create(account=account, user=org.marketing)
+    order = services.order_create(
+        user=org.owner,
+        account=account,
+        lines=[
+            line(ProductFactory(list_price=Decimal("80.00")), "1", discount_percent=Decimal("7"))
+        ],
+    )
+
+    seen = api_as(org.marketing).get(f"/api/v1/orders/{order.pk}/")
+    owner = api_as(org.owner).get(f"/api/v1/orders/{order.pk}/")
+
+    assert seen.status_code == 200
+    hidden = {
+        "list_price",
+        "priced_unit_price",
+        "price_discount_percent",
+        "discount_percent",
+        "price_steps",
+    }
+    assert not hidden & set(seen.json()["lines"][0])
+    assert "Manual discount" not in seen.content.decode()
+    assert seen.json()["lines"][0]["unit_price"] == "74.40"
+    assert hidden <= set(owner.json()["lines"][0])

@@ -450,3 +450,23 @@ def test_search_finds_orders_by_number(org: Any, order: Order) -> None:
 
     assert hits == [order.number]
     assert [h for h in registry.search(org.peer, order.number) if h.kind == "Order"] == []
+
+
+def test_detail_hides_the_price_explanation_without_the_permission(
+    org: Any, account: Account
+) -> None:
+    from kam.accounts.models import AccountTeamMember
+
+    AccountTeamMember.objects.create(account=account, user=org.marketing)
+    order = services.order_create(
+        user=org.owner,
+        account=account,
+        lines=[line(ProductFactory(), "1", discount_percent=Decimal("7"))],
+    )
+
+    page = _client(org.marketing).get(f"/orders/{order.pk}/").content.decode()
+
+    assert order.number in page
+    assert "Why this price" not in page
+    assert "Manual discount" not in page
+    assert "7.00%" not in page
