@@ -543,3 +543,26 @@ def test_confidential_prices_are_hidden_from_roles_without_the_permission(
     assert "Manual discount" not in seen.content.decode()
     assert seen.json()["lines"][0]["unit_price"] == "74.40"
     assert hidden <= set(owner.json()["lines"][0])
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("owner", 204), ("lead", 204), ("peer", 404), ("auditor", 403), ("sales_head", 204)],
+)
+def test_delete_access_matrix(api_as: Any, org: Any, order: Order, role: str, status: int) -> None:
+    response = api_as(getattr(org, role)).delete(f"/api/v1/orders/{order.pk}/")
+
+    assert response.status_code == status
+    order.refresh_from_db()
+    assert (order.deleted_at is not None) == (status == 204)
+
+
+def test_a_confirmed_order_is_cancelled_not_deleted(api_as: Any, org: Any, order: Order) -> None:
+    services.order_transition(user=org.owner, order=order, to="confirmed")
+
+    response = api_as(org.owner).delete(f"/api/v1/orders/{order.pk}/")
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == "Only a received order can be deleted; cancel it instead."
+    order.refresh_from_db()
+    assert order.deleted_at is None
