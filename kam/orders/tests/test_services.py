@@ -794,3 +794,23 @@ def test_rebuild_recomputes_every_account(org: Any) -> None:
 
     assert services.account_stats_rebuild() == 1
     assert AccountOrderStats.objects.get(account_id=account.pk).orders_count == 1
+
+
+def test_rebuild_command_reports_and_drops_figures_of_accounts_without_orders(org: Any) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    from kam.orders.models import AccountOrderStats
+
+    account = AccountFactory(owner=org.owner, credit_limit=None)
+    make_order(user=org.owner, account=account)
+    AccountOrderStats.objects.create(account_id=account.pk + 1000, orders_count=3)
+    out = io.StringIO()
+
+    call_command("orders_rebuild_stats", stdout=out)
+
+    assert out.getvalue() == "Repeat figures rebuilt for 1 accounts.\n"
+    assert list(AccountOrderStats.objects.values_list("account_id", "orders_count")) == [
+        (account.pk, 1)
+    ]
