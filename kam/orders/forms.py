@@ -24,8 +24,18 @@ LINE_ROWS = 8
 class OrderForm(BootstrapFormMixin, forms.Form):
     """The order's header; the lines come from `LineFormSet`."""
 
-    account = forms.ModelChoiceField(label=_("Account"), queryset=Account.objects.none())
-    deal = forms.ModelChoiceField(label=_("Deal"), queryset=Deal.objects.none(), required=False)
+    account = forms.ModelChoiceField(
+        label=_("Account"),
+        queryset=Account.objects.none(),
+        widget=forms.TextInput(attrs={"list": "order-account-options", "autocomplete": "off"}),
+        help_text=_("Type part of the name and pick the account."),
+    )
+    deal = forms.ModelChoiceField(
+        label=_("Deal"),
+        queryset=Deal.objects.none(),
+        required=False,
+        help_text=_("The account's deals; choose the account first."),
+    )
     owner = forms.ModelChoiceField(
         label=_("Owner"), queryset=get_user_model().objects.none(), required=False
     )
@@ -39,8 +49,24 @@ class OrderForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = Account.objects.visible_to(user, "change")  # type: ignore[attr-defined]
-        self.fields["deal"].queryset = Deal.objects.visible_to(user)  # type: ignore[attr-defined]
         self.fields["owner"].queryset = get_user_model().objects.filter(is_active=True)  # type: ignore[attr-defined]
+        # The deal list is the chosen account's only (all of a user's deals would not scale).
+        account_id = (self.data.get("account") if self.is_bound else None) or self.initial.get(
+            "account"
+        )
+        deals = Deal.objects.visible_to(user)
+        self.fields["deal"].queryset = (  # type: ignore[attr-defined]
+            deals.filter(account_id=account_id) if str(account_id or "").isdigit() else deals.none()
+        )
+
+    def chosen_account(self) -> Account | None:
+        """The account the form starts with (for the picker's first option)."""
+        raw = (self.data.get("account") if self.is_bound else None) or self.initial.get("account")
+        if not str(raw or "").isdigit():
+            return None
+        queryset = self.fields["account"].queryset  # type: ignore[attr-defined]
+        found: Account | None = queryset.filter(pk=raw).first()
+        return found
 
 
 class LineForm(BootstrapFormMixin, forms.Form):

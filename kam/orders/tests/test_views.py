@@ -470,3 +470,36 @@ def test_detail_hides_the_price_explanation_without_the_permission(
     assert "Why this price" not in page
     assert "Manual discount" not in page
     assert "7.00%" not in page
+
+
+def test_create_page_offers_the_accounts_deals_and_keeps_the_chosen_one(
+    org: Any, account: Account, product: Product
+) -> None:
+    deal = DealFactory(account=account, owner=org.owner, title="Fleet renewal")
+    elsewhere = DealFactory(account=AccountFactory(owner=org.owner), title="Other fleet")
+    client = _client(org.owner)
+
+    page = client.get(f"/orders/new/?account={account.pk}").content.decode()
+    response = client.post("/orders/new/", _form(account, product, deal=deal.pk))
+    refused = client.post("/orders/new/", _form(account, product, deal=elsewhere.pk))
+
+    assert "Fleet renewal" in page
+    assert "Other fleet" not in page
+    assert f'<option value="{account.pk}">Acme</option>' in page
+    assert response.status_code == 302
+    assert Order.objects.get().deal == deal
+    assert refused.status_code == 200
+    assert Order.objects.count() == 1
+
+
+def test_edit_page_keeps_the_account_and_its_deal(org: Any, account: Account) -> None:
+    deal = DealFactory(account=account, owner=org.owner)
+    order = make_order(user=org.owner, account=account, deal=deal)
+    data = _form(account, ProductFactory(), version=order.version, deal=deal.pk)
+    del data["account"]
+
+    response = _client(org.owner).post(f"/orders/{order.pk}/edit/", data)
+
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert (order.account, order.deal) == (account, deal)
