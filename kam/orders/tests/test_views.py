@@ -503,3 +503,72 @@ def test_edit_page_keeps_the_account_and_its_deal(org: Any, account: Account) ->
     assert response.status_code == 302
     order.refresh_from_db()
     assert (order.account, order.deal) == (account, deal)
+
+
+def _queries(client: Client, path: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def test_detail_page_queries_do_not_grow_with_lines_deliveries_and_tasks(
+    org: Any, account: Account
+) -> None:
+    department = _logistics(org)
+    client = _client(org.owner)
+
+    def order_with(count: int) -> Order:
+        order = services.order_create(
+            user=org.owner,
+            account=account,
+            lines=[line(ProductFactory(), "2") for _ in range(count)],
+        )
+        services.order_transition(user=org.owner, order=order, to="confirmed")
+        services.delivery_create(
+            user=org.owner,
+            order=order,
+            delivered_on=datetime.date(2026, 11, 19),
+            lines=[(ln.pk, "1") for ln in order.lines.all()],
+        )
+        for n in range(count):
+            services.order_task_create(
+                user=org.owner,
+                order=order,
+                department=department,
+                title=f"Task {n}",
+                due_date=datetime.date(2026, 11, 25),
+            )
+        return order
+
+    small, large = order_with(1), order_with(12)
+    _queries(client, f"/orders/{small.pk}/")  # warms the caches (content types, session)
+
+    assert _queries(client, f"/orders/{small.pk}/") == _queries(client, f"/orders/{large.pk}/")
+
+
+def test_task_page_queries_do_not_grow_with_tasks(org: Any, order: Order) -> None:
+    department = _logistics(org)
+    client = _client(org.staff)
+    for n in range(3):
+        services.order_task_create(
+            user=org.owner,
+            order=order,
+            department=department,
+            title=f"Task {n}",
+            due_date=datetime.date(2026, 11, 25),
+        )
+    few = _queries(client, "/orders/tasks/")
+    for n in range(30):
+        services.order_task_create(
+            user=org.owner,
+            order=order,
+            department=department,
+            title=f"More {n}",
+            due_date=datetime.date(2026, 11, 25),
+        )
+
+    assert _queries(client, "/orders/tasks/") == few
