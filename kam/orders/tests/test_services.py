@@ -814,3 +814,47 @@ def test_rebuild_command_reports_and_drops_figures_of_accounts_without_orders(or
     assert list(AccountOrderStats.objects.values_list("account_id", "orders_count")) == [
         (account.pk, 1)
     ]
+
+
+def test_a_line_is_complete_on_its_latest_delivery_day_even_recorded_out_of_order(
+    org: Any, two_lines: Order
+) -> None:
+    bolts, nuts = _ids(two_lines)
+    services.delivery_create(
+        user=org.owner,
+        order=two_lines,
+        delivered_on=datetime.date(2026, 11, 18),
+        lines=[(bolts, "5"), (nuts, "4")],
+    )
+
+    services.delivery_create(
+        user=org.owner,
+        order=two_lines,
+        delivered_on=datetime.date(2026, 11, 12),
+        lines=[(bolts, "5")],
+    )
+
+    first = two_lines.lines.get(pk=bolts)
+    assert (first.completed_on, first.is_on_time) == (datetime.date(2026, 11, 18), False)
+    two_lines.refresh_from_db()
+    assert (two_lines.status, two_lines.is_on_time, two_lines.open_promised_date) == (
+        OrderStatus.DELIVERED,
+        False,
+        None,
+    )
+
+
+def test_open_promised_date_follows_the_missing_lines(org: Any, two_lines: Order) -> None:
+    bolts, _nuts = _ids(two_lines)
+    assert two_lines.open_promised_date == datetime.date(2026, 11, 15)
+
+    services.delivery_create(
+        user=org.owner,
+        order=two_lines,
+        delivered_on=datetime.date(2026, 11, 14),
+        lines=[(bolts, "10")],
+    )
+
+    two_lines.refresh_from_db()
+    assert two_lines.open_promised_date == datetime.date(2026, 11, 25)
+    assert not selectors.order_list(user=org.owner).filter(is_overdue=True).exists()
