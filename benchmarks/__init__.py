@@ -12,4 +12,5 @@ WORKLOADS: list[str] = [
     "board",
     "timeline",
     "pricing",
+    "orders",
 ]

@@ -39,5 +39,11 @@ app.conf.beat_schedule = {
         "schedule": 60 * 60,
     },
     # orders
+    # Late order lines to their order's owner, overdue department tasks to the account owner;
+    # each claimed once, so a doubled run never notifies twice.
+    "send-order-alerts": {
+        "task": "kam.orders.tasks.send_order_alerts_task",
+        "schedule": 60 * 60,
+    },
 }
 app.autodiscover_tasks()

@@ -1,4 +1,22 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from kam.orders import views
 
 app_name = "orders"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [
+    path("orders/", views.order_list, name="order_list"),
+    path("orders/new/", views.order_create, name="order_create"),
+    path("orders/approvals/", views.approval_list, name="approval_list"),
+    path("orders/approvals/<int:pk>/decide/", views.approval_decide, name="approval_decide"),
+    path("orders/tasks/", views.task_list, name="task_list"),
+    path("orders/tasks/<int:pk>/close/", views.task_close, name="task_close"),
+    path("orders/<int:pk>/", views.order_detail, name="order_detail"),
+    path("orders/<int:pk>/edit/", views.order_edit, name="order_edit"),
+    path("orders/<int:pk>/transition/", views.order_transition, name="order_transition"),
+    path("orders/<int:pk>/deliveries/", views.delivery_add, name="delivery_add"),
+    path("orders/<int:pk>/tasks/", views.task_add, name="task_add"),
+    path(
+        "accounts/<int:pk>/orders-panel/", views.account_orders_panel, name="account_orders_panel"
+    ),
+    path("deals/<int:pk>/orders-panel/", views.deal_orders_panel, name="deal_orders_panel"),
+]

@@ -292,6 +292,10 @@ SPECTACULAR_SETTINGS = {
         "ObligationSideEnum": "kam.contracts.choices.Side",
         "ObligationStatusEnum": "kam.contracts.choices.ObligationStatus",
         # orders
+        "OrderStatusEnum": "kam.orders.choices.OrderStatus",
+        "ApprovalStatusEnum": "kam.orders.choices.ApprovalStatus",
+        "ApprovalReasonEnum": "kam.orders.choices.ApprovalReason",
+        "OrderTaskStatusEnum": "kam.orders.choices.TaskStatus",
     },
 }
 

@@ -1,4 +1,9 @@
 from rest_framework.routers import SimpleRouter
 
+from kam.orders.api import views
+
 router = SimpleRouter()
+router.register("orders", views.OrderViewSet, basename="order")
+router.register("approvals", views.ApprovalViewSet, basename="approval")
+router.register("order-tasks", views.OrderTaskViewSet, basename="order-task")
 urlpatterns = [*router.urls]

@@ -1,0 +1,239 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from kam.accounts.permissions import access_account
+from kam.core import access
+from kam.core.api.mixins import ETagMixin, VersionedUpdateMixin, etag
+from kam.core.errors import PermissionDeniedError
+from kam.orders import selectors, services
+from kam.orders.api import serializers as s
+from kam.orders.errors import OrderError
+from kam.orders.filters import ApprovalFilterSet, OrderFilterSet, OrderTaskFilterSet
+from kam.orders.models import Approval, Order, OrderLine, OrderTask
+from kam.orders.permissions import access_order
+from kam.sales.models import Deal
+
+
+def _refuse_read_only(request: Request) -> None:
+    if access.is_read_only(request.user):
+        raise PermissionDeniedError()
+
+
+def _deal(user: Any, deal_id: int | None) -> Deal | None:
+    if deal_id is None:
+        return None
+    deal: Deal | None = Deal.objects.visible_to(user).filter(pk=deal_id).first()
+    if deal is None:
+        raise OrderError(fields={"deal": ["Choose one of your deals."]})
+    return deal
+
+
+def _owner(owner_id: int | None) -> Any:
+    from django.contrib.auth import get_user_model
+
+    if owner_id is None:
+        return None
+    owner = get_user_model().objects.filter(pk=owner_id, is_active=True).first()
+    if owner is None:
+        raise OrderError(fields={"owner": ["The owner must be an active user."]})
+    return owner
+
+
+def _lines(rows: list[dict[str, Any]] | None) -> list[services.LineInput] | None:
+    if rows is None:
+        return None
+    return [services.LineInput(**row) for row in rows]
+
+
+class OrderViewSet(
+    ETagMixin,
+    VersionedUpdateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Orders the user may see (through their account, or as their owner). Filters: q, status,
+    account, deal, owner, overdue, on_time, created_from/to, promised_from/to; `ordering`.
+    Statuses change only through `transition`; goods through `deliveries`."""
+
+    serializer_class = s.OrderOutputSerializer
+    update_serializer_class = s.OrderInputSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = OrderFilterSet
+
+    def get_queryset(self) -> QuerySet[Order]:
+        orders = selectors.order_list(user=self.request.user)
+        if self.action == "list":
+            return orders
+        return orders.prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("product"))
+        )
+
+    def get_serializer_class(self) -> Any:
+        if self.action == "list":
+            return s.OrderListOutputSerializer
+        return s.OrderOutputSerializer
+
+    def apply_update(self, instance: Any, expected: int, changes: dict[str, Any]) -> Any:
+        if "account" in changes:
+            raise OrderError(fields={"account": ["An order stays with its account."]})
+        if "deal" in changes:
+            changes["deal"] = _deal(self.request.user, changes["deal"])
+        if "owner" in changes:
+            changes["owner"] = _owner(changes["owner"])
+        if "lines" in changes:
+            changes["lines"] = _lines(changes["lines"])
+        return services.order_update(
+            user=self.request.user, order=instance, expected_version=expected, data=changes
+        )
+
+    @extend_schema(request=s.OrderInputSerializer, responses={201: s.OrderOutputSerializer})
+    def create(self, request: Request) -> Response:
+        _refuse_read_only(request)
+        data = s.OrderInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        missing = {n: ["This field is required."] for n in ("account", "lines") if n not in values}
+        if missing:
+            raise OrderError(fields=missing)
+        account = access_account(user=request.user, account_id=values["account"])
+        order = services.order_create(
+            user=request.user,
+            account=account,
+            lines=_lines(values["lines"]) or [],
+            deal=_deal(request.user, values.get("deal")),
+            owner=_owner(values.get("owner")),
+            requested_date=values.get("requested_date"),
+            promised_date=values.get("promised_date"),
+            notes=values.get("notes", ""),
+        )
+        return Response(
+            self.get_serializer(self.get_queryset().get(pk=order.pk)).data,
+            status=status.HTTP_201_CREATED,
+            headers={"ETag": etag(order.version)},
+        )
+
+    def perform_destroy(self, instance: Order) -> None:
+        services.order_delete(user=self.request.user, order=instance)
+
+    @extend_schema(
+        request=s.TransitionInputSerializer,
+        responses={200: s.OrderOutputSerializer, 202: s.TransitionOutputSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def transition(self, request: Request, pk: str | None = None) -> Response:
+        """Move the order (`to`: confirmed, in_fulfilment, shipped, closed, cancelled with a
+        `reason`). Confirming over the credit limit answers 400 `credit_limit_exceeded`, or with
+        `request_approval: true` 202 with the approval request (the order stays received)."""
+        order = self.get_object()
+        data = s.TransitionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.order_transition(
+            user=request.user,
+            order=order,
+            to=data.validated_data["to"],
+            reason=data.validated_data.get("reason", ""),
+            request_approval=data.validated_data.get("request_approval", False),
+            expected_version=data.validated_data.get("version"),
+        )
+        body = self.get_serializer(self.get_queryset().get(pk=order.pk)).data
+        if result.approval is not None:
+            approval = s.ApprovalOutputSerializer(
+                result.approval, context=self.get_serializer_context()
+            ).data
+            return Response({"order": body, "approval": approval}, status=status.HTTP_202_ACCEPTED)
+        return Response(body, headers={"ETag": etag(result.order.version)})
+
+    @extend_schema(
+        request=s.DeliveryInputSerializer,
+        responses={200: s.DeliveryOutputSerializer(many=True), 201: s.DeliveryOutputSerializer},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def deliveries(self, request: Request, pk: str | None = None) -> Response:
+        """GET: the order's deliveries. POST: record one (`lines`: [{line, quantity}])."""
+        order = self.get_object()
+        if request.method == "GET":
+            rows = order.deliveries.prefetch_related("lines").order_by("delivered_on", "pk")
+            return Response(s.DeliveryOutputSerializer(rows, many=True).data)
+        data = s.DeliveryInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        delivery = services.delivery_create(
+            user=request.user,
+            order=order,
+            delivered_on=values["delivered_on"],
+            note=values.get("note", ""),
+            lines=[(row["line"], row["quantity"]) for row in values["lines"]],
+        )
+        return Response(s.DeliveryOutputSerializer(delivery).data, status=status.HTTP_201_CREATED)
+
+
+class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Approval requests: the requester's own (and his team's for a lead), all for heads of
+    sales, auditors and admins. Filters: status, reason, order. Heads of sales `decide`."""
+
+    serializer_class = s.ApprovalOutputSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ApprovalFilterSet
+
+    def get_queryset(self) -> QuerySet[Approval]:
+        return selectors.approval_list(user=self.request.user)
+
+    @extend_schema(request=s.DecisionInputSerializer, responses=s.ApprovalOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request: Request, pk: str | None = None) -> Response:
+        """`decision`: approve or reject (a `comment` is required to reject). Only heads of
+        sales and admins (403 for others); a decided request answers 400 `approval_invalid`."""
+        approval = self.get_object()
+        data = s.DecisionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        decided = services.approval_decide(
+            user=request.user,
+            approval=approval,
+            decision=data.validated_data["decision"],
+            comment=data.validated_data.get("comment", ""),
+        )
+        return Response(self.get_serializer(decided).data)
+
+
+class OrderTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Department tasks of orders: the order's people and the department's staff see them.
+    Filters: status, department, order. `close` marks one done."""
+
+    serializer_class = s.OrderTaskOutputSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = OrderTaskFilterSet
+
+    def get_queryset(self) -> QuerySet[OrderTask]:
+        return selectors.task_list(user=self.request.user)
+
+    @extend_schema(request=s.OrderTaskInputSerializer, responses={201: s.OrderTaskOutputSerializer})
+    def create(self, request: Request) -> Response:
+        _refuse_read_only(request)
+        data = s.OrderTaskInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        order = access_order(user=request.user, order_id=values.pop("order"))
+        task = services.order_task_create(user=request.user, order=order, **values)
+        return Response(
+            self.get_serializer(self.get_queryset().get(pk=task.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=None, responses=s.OrderTaskOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, pk: str | None = None) -> Response:
+        task = self.get_object()
+        closed = services.order_task_close(user=request.user, task=task)
+        return Response(self.get_serializer(self.get_queryset().get(pk=closed.pk)).data)

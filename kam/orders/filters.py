@@ -1,0 +1,83 @@
+"""One filter set per list, shared by the API and the HTML list."""
+
+from __future__ import annotations
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from kam.orders.choices import ApprovalReason, ApprovalStatus, OrderStatus, TaskStatus
+from kam.orders.models import Approval, Order, OrderTask
+from kam.orders.selectors import overdue_q
+
+
+class OrderFilterSet(django_filters.FilterSet):
+    """Works on any Order queryset; `overdue` is an indexed range (`selectors.overdue_q`)."""
+
+    q = django_filters.CharFilter(method="filter_q", label=_("Number or account"))
+    status = django_filters.MultipleChoiceFilter(choices=OrderStatus.choices, label=_("Status"))
+    account = django_filters.NumberFilter(field_name="account", label=_("Account"))
+    deal = django_filters.NumberFilter(field_name="deal", label=_("Deal"))
+    owner = django_filters.ModelChoiceFilter(
+        queryset=get_user_model().objects.filter(is_active=True), label=_("Owner")
+    )
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    on_time = django_filters.BooleanFilter(field_name="is_on_time", label=_("Delivered on time"))
+    created_from = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__gte", label=_("Ordered from")
+    )
+    created_to = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__lte", label=_("Ordered until")
+    )
+    promised_from = django_filters.DateFilter(
+        field_name="promised_date", lookup_expr="gte", label=_("Promised from")
+    )
+    promised_to = django_filters.DateFilter(
+        field_name="promised_date", lookup_expr="lte", label=_("Promised until")
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("created_at", "created_at"),
+            ("promised_date", "promised_date"),
+            ("total_net", "total_net"),
+            ("number", "number"),
+        ),
+        label=_("Order by"),
+    )
+
+    class Meta:
+        model = Order
+        fields = ["q", "status", "account", "deal", "owner", "overdue", "on_time"]
+
+    def filter_overdue(self, queryset: QuerySet[Order], name: str, value: bool) -> QuerySet[Order]:
+        if value is None:
+            return queryset
+        late = overdue_q()
+        return queryset.filter(late) if value else queryset.exclude(late)
+
+    def filter_q(self, queryset: QuerySet[Order], name: str, value: str) -> QuerySet[Order]:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(number__icontains=value) | Q(account__name__icontains=value))
+
+
+class ApprovalFilterSet(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=ApprovalStatus.choices)
+    reason = django_filters.MultipleChoiceFilter(choices=ApprovalReason.choices)
+    order = django_filters.NumberFilter(field_name="object_id", label=_("Order"))
+
+    class Meta:
+        model = Approval
+        fields = ["status", "reason", "order"]
+
+
+class OrderTaskFilterSet(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=TaskStatus.choices, label=_("Status"))
+    department = django_filters.NumberFilter(field_name="department", label=_("Department"))
+    order = django_filters.NumberFilter(field_name="order", label=_("Order"))
+
+    class Meta:
+        model = OrderTask
+        fields = ["status", "department", "order"]
