@@ -10,8 +10,9 @@ phones to E.164 in the company's country, countries to ISO codes, the models' fi
 duplicate detection (each company looked up by domain and normalised name among the accounts the
 user may see, each contact by e-mail, phone and name), the accounts created, the contacts, their
 match keys, audit entries, ledger rows and search index, committed in batches. Timed: the whole
-command (start-up, the pass that counts rows, the file's hash included). The same import of a
-20,000-row file shows that peak memory does not grow with the file.
+command (start-up, the pass that counts rows, the file's hash included). The import runs
+IMPORT_RUNS times (2), each into its own fresh database, and the median rate is reported. The same
+import of a 20,000-row file shows that peak memory does not grow with the file.
 
 Baseline: a copy of the database as migrate left it receives the same rows by plain `sqlite3`
 in one transaction, under KAM's PRAGMAs, in a child process: the CSV parsed with `csv`, each
@@ -20,14 +21,21 @@ contacts table). No validation, no duplicate detection, no keys, no audit: the f
 these rows into KAM's tables from Python. Twice: into bare tables (the search index's triggers
 dropped first: the strictest floor, the one the `rows/s` ratio is against) and into the tables
 as migrated (each INSERT also fires the search triggers, as any plain write to KAM's tables
-does; the importer instead indexes each batch in one pass).
+does; the importer instead indexes each batch in one pass). The bare-table baseline is the
+median of BASELINE_RUNS (3) runs, each on a fresh copy of the migrated database: on a shared
+machine one executemany run swings by a factor of two, the median much less.
+
+`KAM_BENCH_IMPORT_ROWS=N` scales the large file (default 100,000; the small one stays 20,000 or
+N, whichever is smaller), `KAM_BENCH_IMPORT_RUNS` and `KAM_BENCH_IMPORT_BASELINE_RUNS` the counts.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 import sqlite3
+import statistics
 import sys
 import time
 from contextlib import closing
@@ -43,7 +51,10 @@ from benchmarks.harness import (
     run_process,
 )
 
-ROWS, SMALL_ROWS = 100_000, 20_000
+ROWS = int(os.environ.get("KAM_BENCH_IMPORT_ROWS", "100000"))
+SMALL_ROWS = min(20_000, ROWS)
+IMPORT_RUNS = max(1, int(os.environ.get("KAM_BENCH_IMPORT_RUNS", "2")))
+BASELINE_RUNS = max(1, int(os.environ.get("KAM_BENCH_IMPORT_BASELINE_RUNS", "3")))
 PER_COMPANY = 5
 MIB = 1024 * 1024
 PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON")
@@ -94,9 +105,12 @@ def write_csv(path: Path, rows: int) -> None:
             )
 
 
-def _import(ctx: Context, name: str, rows: int) -> tuple[dict[str, object], float, int, Path]:
-    """Migrate a fresh data dir, create the user, import a file of `rows` rows; return the
-    command's JSON summary, its wall time, its peak RSS and the database."""
+def _import(
+    ctx: Context, name: str, rows: int, source: Path
+) -> tuple[dict[str, object], float, int, Path]:
+    """Migrate a fresh data dir, create the user, import `source` (a file of `rows` rows); return
+    the command's JSON summary, its wall time, its peak RSS and the database. The database as
+    migrated is kept as `pristine-{name}` for the baselines."""
     data_dir = ctx.tmp / name
     env = ctx.env(KAM_DATA_DIR=str(data_dir))
     run_process(kam_argv("migrate", "--verbosity", "0"), env=env).check()
@@ -105,10 +119,7 @@ def _import(ctx: Context, name: str, rows: int) -> tuple[dict[str, object], floa
         env=env,
     ).check()
     # The baselines start from the same database: the schema and the owner.
-    copy_sqlite(data_dir / "kam.sqlite3", ctx.tmp / f"raw-{name}" / "kam.sqlite3")
-    copy_sqlite(data_dir / "kam.sqlite3", ctx.tmp / f"raw-{name}-triggers" / "kam.sqlite3")
-    source = ctx.tmp / f"{name}.csv"
-    write_csv(source, rows)
+    copy_sqlite(data_dir / "kam.sqlite3", ctx.tmp / f"pristine-{name}" / "kam.sqlite3")
     done = run_process(
         kam_argv("import", "contacts", str(source), "--owner", "bench", "--json", "-v", "0"),
         env=env,
@@ -120,11 +131,21 @@ def _import(ctx: Context, name: str, rows: int) -> tuple[dict[str, object], floa
 
 
 def workload(ctx: Context) -> Measurement:
-    summary, seconds, rss, db = _import(ctx, "large", ROWS)
-    _small, small_seconds, small_rss, _db = _import(ctx, "small", SMALL_ROWS)
+    large, small = ctx.tmp / "large.csv", ctx.tmp / "small.csv"
+    write_csv(large, ROWS)
+    write_csv(small, SMALL_ROWS)
+    runs = [
+        _import(ctx, "large" if n == 0 else f"large-{n}", ROWS, large) for n in range(IMPORT_RUNS)
+    ]
+    _small, small_seconds, small_rss, _db = _import(ctx, "small", SMALL_ROWS, small)
+    summary = runs[0][0]
+    seconds = statistics.median(run[1] for run in runs)
+    rss = max(run[2] for run in runs)
     note = (
         f"`kam import contacts` of {ROWS:,} rows: {summary['created']:,} contacts and "
-        f"{summary['accounts_created']:,} accounts created in {seconds:.1f} s wall"
+        f"{summary['accounts_created']:,} accounts created; median of {len(runs)} imports, each "
+        f"into a fresh database: {seconds:.1f} s wall "
+        f"({', '.join(f'{ROWS / run[1]:,.0f}' for run in runs)} rows/s)"
     )
     return Measurement(
         figures={
@@ -136,14 +157,14 @@ def workload(ctx: Context) -> Measurement:
                 note="the same run, against the baseline into the tables as migrated",
             ),
             "rss": Figure(
-                "peak RSS, 100k rows",
+                f"peak RSS, {ROWS:,} rows",
                 rss / MIB,
                 "MiB",
                 higher_is_better=False,
-                note="the `kam import` process",
+                note="the `kam import` process (the largest of the imports)",
             ),
             "rss_small": Figure(
-                "peak RSS, 20k rows",
+                f"peak RSS, {SMALL_ROWS:,} rows",
                 small_rss / MIB,
                 "MiB",
                 higher_is_better=False,
@@ -156,6 +177,8 @@ def workload(ctx: Context) -> Measurement:
 
 
 def _raw(ctx: Context, name: str, database: str, bare: bool) -> tuple[dict[str, float], int]:
+    """One baseline run into a fresh copy (`database`) of the database as migrated."""
+    copy_sqlite(ctx.tmp / f"pristine-{name}" / "kam.sqlite3", ctx.tmp / database / "kam.sqlite3")
     raw = run_process(
         [
             sys.executable,
@@ -172,28 +195,36 @@ def _raw(ctx: Context, name: str, database: str, bare: bool) -> tuple[dict[str, 
 
 
 def baseline(ctx: Context, measured: Measurement) -> Measurement:
-    bare, rss = _raw(ctx, "large", "raw-large", bare=True)
+    bare_runs = [_raw(ctx, "large", f"raw-large-{n}", bare=True) for n in range(BASELINE_RUNS)]
     triggers, _rss = _raw(ctx, "large", "raw-large-triggers", bare=False)
     _small, small_rss = _raw(ctx, "small", "raw-small", bare=True)
+    rss = max(run_rss for _report, run_rss in bare_runs)
 
-    def rate(label: str, report: dict[str, float], what: str) -> Figure:
+    def rate(label: str, reports: list[dict[str, float]], what: str) -> Figure:
+        report = reports[0]
+        if len(reports) > 1:
+            rates = ", ".join(f"{r['rows'] / r['seconds']:,.0f}" for r in reports)
+            seconds = statistics.median(r["seconds"] for r in reports)
+            runs = f"; median of {len(reports)} runs, each on fresh tables ({rates} rows/s)"
+        else:
+            seconds, runs = report["seconds"], ""
         return Figure(
             label,
-            report["rows"] / report["seconds"],
+            report["rows"] / seconds,
             "rows/s",
             note=f"{report['rows']:,.0f} contacts and {report['accounts']:,.0f} accounts into "
-            f"{what} by executemany + commit in {report['seconds']:.2f} s",
+            f"{what} by executemany + commit in {seconds:.2f} s{runs}",
         )
 
     return Measurement(
         figures={
-            "rate": rate("rows/s", bare, "bare tables"),
+            "rate": rate("rows/s", [report for report, _rss in bare_runs], "bare tables"),
             "rate_triggers": rate(
-                "rows/s, search triggers in baseline", triggers, "the tables as migrated"
+                "rows/s, search triggers in baseline", [triggers], "the tables as migrated"
             ),
-            "rss": Figure("peak RSS, 100k rows", rss / MIB, "MiB", higher_is_better=False),
+            "rss": Figure(f"peak RSS, {ROWS:,} rows", rss / MIB, "MiB", higher_is_better=False),
             "rss_small": Figure(
-                "peak RSS, 20k rows", small_rss / MIB, "MiB", higher_is_better=False
+                f"peak RSS, {SMALL_ROWS:,} rows", small_rss / MIB, "MiB", higher_is_better=False
             ),
         }
     )
