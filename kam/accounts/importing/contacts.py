@@ -55,6 +55,7 @@ class ContactImporter(Importer):
         super().__init__(context)
         self.companies: dict[tuple[str, str, str], tuple[Company, duplicates.KeySet]] = {}
         self.build = instances.Builder(Contact)
+        self.build_account = instances.Builder(Account)
 
     def plan(self, batch: list[RawRow]) -> Plan:
         plan = Plan()
@@ -197,7 +198,7 @@ class ContactImporter(Importer):
                 field_errors(parsed.number, error.fields, parsed, self.context, ACCOUNT_PREFIX)
             )
             return None
-        account = Account(owner_id=self.context.default_owner_id, **cleaned)
+        account = self.build_account({"owner_id": self.context.default_owner_id, **cleaned})
         _derive(account)
         try:
             instances.full_clean(account, names=cleaned, exclude=_ACCOUNT_FK)

@@ -22,7 +22,7 @@ from django.db.models.query_utils import DeferredAttribute
 
 _MEMO_SIZE = 256  # choice verdicts remembered
 
-_CHOICE_MEMO: dict[tuple[str, str, Any], list[str] | None] = {}
+_CHOICE_MEMO: dict[tuple[str, str, type, Any], list[str] | None] = {}
 
 
 def full_clean(instance: models.Model, *, names: Iterable[str], exclude: Iterable[str]) -> None:
@@ -115,26 +115,39 @@ def _plan(
 
 
 def _check_choice(instance: models.Model, field: models.Field[Any, Any]) -> list[str] | None:
+    """The field's verdict on the instance's value, remembered per stored value (what the
+    instance holds: reading it may build an object per read, a Country from its code)."""
+    stored = vars(instance).get(field.attname)
+    key = (instance._meta.label, field.name, type(stored), stored)
+    try:
+        return _CHOICE_MEMO[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable value: judged every time
+        return _choice_verdict(instance, field)
+    verdict = _CHOICE_MEMO[key] = _choice_verdict(instance, field)
+    if len(_CHOICE_MEMO) > _MEMO_SIZE:
+        _CHOICE_MEMO.clear()
+    return verdict
+
+
+def _choice_verdict(instance: models.Model, field: models.Field[Any, Any]) -> list[str] | None:
     raw = getattr(instance, field.attname)
-    key = (instance._meta.label, field.name, str(raw))
-    if key not in _CHOICE_MEMO:
-        try:
-            if not (field.blank and raw in field.empty_values):
-                field.clean(raw, instance)
-            _CHOICE_MEMO[key] = None
-        except ValidationError as error:
-            _CHOICE_MEMO[key] = error.messages
-        if len(_CHOICE_MEMO) > _MEMO_SIZE:
-            _CHOICE_MEMO.clear()
-    return _CHOICE_MEMO[key]
+    try:
+        if not (field.blank and raw in field.empty_values):
+            field.clean(raw, instance)
+    except ValidationError as error:
+        return list(error.messages)
+    return None
 
 
 class Builder:
     """Unsaved instances of a model built from {attname: value}, the other fields at their
     defaults: what `Model(**values)` gives, at a fraction of the cost.
 
-    Where `Model.__init__` would only store each value in the instance (no init signals, no
-    field whose descriptor converts what it is given), the instance is filled directly."""
+    Where `Model.__init__` would only store each value in the instance and run the fields'
+    descriptors (no init signals), the instance is filled directly and only the fields whose
+    descriptor converts what it is given (a CountryField's) are set through it."""
 
     def __init__(self, model: type[models.Model]) -> None:
         self.model = model
@@ -145,22 +158,35 @@ class Builder:
         made = [f.has_default() and callable(f.default) for f in fields]
         self.defaults = [None if m else f.get_default() for f, m in zip(fields, made, strict=True)]
         self.factories = [(i, f.get_default) for i, f in enumerate(fields) if made[i]]
-        self.direct = not (
+        self.converting = [
+            (i, f.attname) for i, f in enumerate(fields) if not _stores_as_is(model, f.attname)
+        ]
+        # Filled directly (the converting fields through their descriptors), not by __init__.
+        self.fillable = model.__init__ is models.Model.__init__ and not (
             signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
-        ) and all(_stores_as_is(model, f.attname) for f in fields)
+        )
+        # Every value stored as it is given.
+        self.direct = self.fillable and not self.converting
 
     def __call__(self, values: Mapping[str, Any]) -> Any:
         args = list(self.defaults)
         for i, make in self.factories:
             args[i] = make()
         index = self.index
-        for name, value in values.items():
-            args[index[name]] = value
-        if not self.direct:
+        try:
+            for name, value in values.items():
+                args[index[name]] = value
+        except KeyError:  # a relation by name, or no field at all: as the model takes it
+            return self.model(**values)
+        if not self.fillable:
             return self.model(*args)
         instance = self.model.__new__(self.model)
         instance._state = ModelState()
-        instance.__dict__.update(zip(self.attnames, args, strict=True))
+        state = instance.__dict__
+        state.update(zip(self.attnames, args, strict=True))
+        for i, attname in self.converting:
+            del state[attname]  # the descriptor decides what is stored, and where
+            setattr(instance, attname, args[i])
         return instance
 
 
