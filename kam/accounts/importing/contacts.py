@@ -383,12 +383,16 @@ def _at_account(keys: duplicates.KeySet, account: PendingAccount) -> duplicates.
     """A contact's keys at a company this batch created, now that it has its id: the name
     key computed for `new<id>` (see `ContactImporter.keys`) is the same name at the id."""
     placeholder, real = f"new{id(account)}:", f"{account.instance.pk}:"
+    name = _NAME_KIND
     return {
         (kind, real + value.removeprefix(placeholder))
-        if kind == duplicates.Kind.NAME and value.startswith(placeholder)
+        if kind == name and value.startswith(placeholder)
         else (kind, value)
         for kind, value in keys
     }
+
+
+_NAME_KIND = str(duplicates.Kind.NAME)
 
 
 def _domain(website: str) -> str:

@@ -48,36 +48,49 @@ def full_clean(instance: models.Model, *, names: Iterable[str], exclude: Iterabl
         raise ValidationError(errors)
 
 
-def _clean_fields(instance: models.Model, fields: list[models.Field[Any, Any]]) -> None:
+def _clean_fields(instance: models.Model, fields: list[_Checked]) -> None:
     """`Model.clean_fields()` over `fields` alone (its loop, without walking every field).
 
     A field that is not a relation judges a value by the value alone: the verdict on a text
     (names, titles, cities repeat) is remembered per field, a bounded number of them."""
     errors: dict[str, Any] = {}
-    for field in fields:
-        raw = getattr(instance, field.attname)
-        if field.blank and raw in field.empty_values:
+    for field, attname, blank, empty_values, plain_json, memo in fields:
+        raw = getattr(instance, attname)
+        if blank and raw in empty_values:
             continue
-        if type(raw) is list and _plain_json(field) and all(type(v) is str for v in raw):
+        kind = type(raw)
+        if plain_json and kind is list and all(type(v) is str for v in raw):
             continue  # a list of texts: JSONField.clean() gives it back as it is
-        memo = _FIELD_MEMO.setdefault(field, {}) if type(raw) in _MEMO_TYPES else None
-        known = memo.get((type(raw), raw)) if memo is not None else None
+        key = (kind, raw) if memo is not None and kind in _MEMO_TYPES else None
+        known = memo.get(key) if key is not None else None  # type: ignore[union-attr]
         if known is None:
             try:
                 known = (field.clean(raw, instance), None)
             except ValidationError as error:
                 known = (None, error.error_list)
-            if memo is not None and not field.is_relation:
-                if len(memo) >= _FIELD_MEMO_SIZE:
-                    memo.clear()
-                memo[(type(raw), raw)] = known
+            if key is not None:
+                if len(memo) >= _FIELD_MEMO_SIZE:  # type: ignore[arg-type]
+                    memo.clear()  # type: ignore[union-attr]
+                memo[key] = known  # type: ignore[index]
         cleaned, problem = known
         if problem is not None:
             errors[field.name] = problem
         else:
-            setattr(instance, field.attname, cleaned)
+            setattr(instance, attname, cleaned)
     if errors:
         raise ValidationError(errors)
+
+
+# A field to check, with what the check needs of it, looked up once: the field, its attname,
+# blank, its empty values, whether it is a plain JSONField, its verdict memo (None: a relation).
+_Checked = tuple[
+    models.Field[Any, Any], str, bool, Any, bool, "dict[tuple[type, Any], tuple[Any, Any]] | None"
+]
+
+
+def _checked(field: models.Field[Any, Any]) -> _Checked:
+    memo = None if field.is_relation else _FIELD_MEMO.setdefault(field, {})
+    return (field, field.attname, field.blank, field.empty_values, _plain_json(field), memo)
 
 
 @lru_cache(maxsize=256)
@@ -100,7 +113,7 @@ _MEMO_TYPES = frozenset([str, int, bool])
 @lru_cache(maxsize=64)
 def _plan(
     model: type[models.Model], names: frozenset[str], exclude: frozenset[str]
-) -> tuple[list[str], list[models.Field[Any, Any]], bool, list[models.Field[Any, Any]] | None]:
+) -> tuple[list[str], list[models.Field[Any, Any]], bool, list[_Checked] | None]:
     """For full_clean: the fields to leave to the choice memo or out, whether the model has
     unique rules to check, and, when field checks are all there is (no constraints, no
     clean() of its own: full_clean() would add nothing to clean_fields()), the fields to check."""
@@ -110,7 +123,7 @@ def _plan(
     choice_fields = [f for f in fields if f.name in wanted and f.choices]
     unique = has_unique_rules(model)
     plain = not unique and model.clean is models.Model.clean
-    checked = [f for f in fields if f.name in wanted and not f.choices] if plain else None
+    checked = [_checked(f) for f in fields if f.name in wanted and not f.choices] if plain else None
     return skip, choice_fields, unique, checked
 
 
