@@ -384,6 +384,19 @@ class Importer:
         )
 
 
+def insert_key_rows(rows: list[tuple[str, str, int | None, int | None]]) -> None:
+    """`duplicates.insert_key_rows()`, the rows in the order of the key indexes (kind, value).
+
+    A batch's keys (e-mails, phones, names) land all over the two key indexes; in their order,
+    each index page is visited once per batch instead of being read back for every key that
+    falls on it after the small page cache let it go. Which id a key row gets does not matter."""
+    duplicates.insert_key_rows(sorted(rows, key=_by_key))
+
+
+def _by_key(row: tuple[str, str, int | None, int | None]) -> tuple[str, str]:
+    return (row[0], row[1])
+
+
 def lookup_keys(keys: Iterable[tuple[str, str]], *, side: str) -> dict[tuple[str, str], set[int]]:
     """`duplicates.lookup()`: which accounts or contacts hold each key, by the same one query,
     written in SQL (a batch looks up thousands of keys: the ORM would build each parameter of

@@ -25,6 +25,7 @@ from kam.accounts.importing.base import (
     Update,
     _derive,
     changes_of,
+    insert_key_rows,
 )
 from kam.accounts.importing.reader import RawRow
 from kam.accounts.importing.rows import Context, Parsed, RowError, _clip, field_errors, parse_row
@@ -314,7 +315,7 @@ class ContactImporter(Importer):
         new_accounts = [p.instance for p in plan.accounts]
         if new_accounts:
             self.insert(new_accounts)
-            duplicates.insert_key_rows(
+            insert_key_rows(
                 [
                     row
                     for p in plan.accounts
@@ -332,7 +333,7 @@ class ContactImporter(Importer):
             contacts.append(pending.instance)
         if contacts:
             self.insert(contacts)
-            duplicates.insert_key_rows(
+            insert_key_rows(
                 [
                     row
                     for p in plan.creates
