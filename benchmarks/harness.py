@@ -118,6 +118,7 @@ class Process:
     stderr: str
     seconds: float  # wall time from start to exit
     max_rss: int  # peak resident set size of this child, bytes
+    cpu_seconds: float = 0.0  # CPU time of this child, user + system (wait4)
 
     def check(self) -> Process:
         if self.returncode != 0:
@@ -140,7 +141,8 @@ def run_process(argv: Sequence[str], *, env: Mapping[str, str], cwd: Path = ROOT
         stdout, stderr = out.read().decode(), err.read().decode()
     # ru_maxrss is in KiB on Linux, in bytes on macOS.
     max_rss = usage.ru_maxrss if sys.platform == "darwin" else usage.ru_maxrss * 1024
-    return Process(argv, proc.returncode, stdout, stderr, seconds, max_rss)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Process(argv, proc.returncode, stdout, stderr, seconds, max_rss, cpu)
 
 
 def kam_argv(*args: str) -> list[str]:

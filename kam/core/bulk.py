@@ -9,14 +9,21 @@ is returned: callers that need the ids draw them first (`allocate_ids`) or read 
 `insert_rows()` (the demo generator) writes mappings {attname: value} and fills what a row leaves
 out as a new model instance would; `insert_instances()` (the importer) writes unsaved instances
 whose primary keys are set. No signals are sent and no audit is written: callers do their own.
+
+The work per row is kept to what varies: which columns need preparing is decided once per
+`Inserter`, the plain columns of a row are checked in one C-level pass (a non-plain value there,
+rare, is prepared on its own), and a JSON value its caller already encoded (`RawJSON`, the
+importer's audit entries) goes in as its text.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import islice
+from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
+from operator import itemgetter
 from typing import Any
 
 from django.db import connections, models, router
@@ -49,6 +56,37 @@ _JSON_CONTAINERS = frozenset([dict, list])
 _EMPTY_JSON: dict[type, str] = {dict: json.dumps({}), list: json.dumps([])}
 
 
+def json_dumps(value: Any) -> str:
+    """`json.dumps(value)`, the same text; a list of strings (e-mails, phones) joined directly."""
+    if type(value) is list and all(type(v) is str for v in value):
+        return "[" + ", ".join(map(encode_basestring_ascii, value)) + "]"
+    return json.dumps(value)
+
+
+class RawJSON(str):
+    """A value for a JSONField that is already JSON text: exactly what `json.dumps(value)` gives
+    for the value it stands for (so it is stored as the ORM would store that value)."""
+
+    __slots__ = ()
+
+
+class _AsEncoded(json.JSONEncoder):
+    """The encoder a backend's `adapt_json_value` gets for a RawJSON: its text as it is."""
+
+    def encode(self, o: Any) -> str:
+        return str(o)
+
+
+def _getter(indexes: Sequence[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """`row -> tuple of row[i] for i in indexes` (itemgetter gives a bare value for one index)."""
+    if len(indexes) == 1:
+        only = indexes[0]
+        return lambda row: (row[only],)
+    if not indexes:
+        return lambda row: ()
+    return itemgetter(*indexes)
+
+
 class Inserter:
     """INSERT rows (one Python value per column of `attnames`) into `model`'s table."""
 
@@ -73,6 +111,10 @@ class Inserter:
             and type(f).get_db_prep_save is models.JSONField.get_db_prep_save
             for f in self.fields
         ]
+        # Decided once: the plain columns (checked together per row) and the others.
+        self.plain_indexes = [i for i, plain in enumerate(self.plain) if plain]
+        self.other_indexes = [i for i, plain in enumerate(self.plain) if not plain]
+        self.plain_values = _getter(self.plain_indexes)
         qn = self.connection.ops.quote_name
         columns = ", ".join(qn(str(f.column)) for f in self.fields)
         marks = ", ".join(["%s"] * len(self.fields))
@@ -81,17 +123,28 @@ class Inserter:
 
     def prepare(self, row: Sequence[Any]) -> list[Any]:
         """The row's values as the database takes them (`get_db_prep_save`, memoised)."""
-        plain = self.plain
-        return [
-            value if plain[i] and type(value) in _PLAIN_VALUES else self.prepare_value(i, value)
-            for i, value in enumerate(row)
-        ]
+        return self._prepared(list(row))
+
+    def _prepared(self, values: list[Any]) -> list[Any]:
+        """`values` (a fresh list of one row's values) prepared in place."""
+        if not _PLAIN_VALUES.issuperset(map(type, self.plain_values(values))):
+            for i in self.plain_indexes:
+                if type(values[i]) not in _PLAIN_VALUES:
+                    values[i] = self.prepare_value(i, values[i])
+        prepare = self.prepare_value
+        for i in self.other_indexes:
+            values[i] = prepare(i, values[i])
+        return values
 
     def prepare_value(self, index: int, value: Any) -> Any:
         """One value of column `index` as the database takes it (not a plain one: see
         `prepare`)."""
+        if type(value) is RawJSON and isinstance(self.fields[index], models.JSONField):
+            if self.json[index]:
+                return str(value)
+            return self.connection.ops.adapt_json_value(value, _AsEncoded)
         if self.json[index] and type(value) in _JSON_CONTAINERS:
-            return json.dumps(value) if value else _EMPTY_JSON[type(value)]
+            return json_dumps(value) if value else _EMPTY_JSON[type(value)]
         field, memo = self.fields[index], self.memos[index]
         try:
             key = (type(value), value)
@@ -106,7 +159,9 @@ class Inserter:
 
     def insert(self, rows: Iterable[Sequence[Any]]) -> int:
         """INSERT the rows in one `executemany`; how many there were."""
-        params = [self.prepare(row) for row in rows]
+        return self._insert([self._prepared(list(row)) for row in rows])
+
+    def _insert(self, params: list[list[Any]]) -> int:
         if params:
             with self.connection.cursor() as cursor:
                 cursor.executemany(self.sql, params)
@@ -190,11 +245,21 @@ def insert_instances(instances: Sequence[models.Model], inserter: Inserter, now:
     `auto_now` fields get `now`, as `save()` would give them, and so do creation times (the
     rows of a batch are created together, when it commits)."""
     fields = inserter.fields
-    auto = [bool(getattr(f, "auto_now", False)) or f.default is timezone.now for f in fields]
-    inserter.insert(
-        [now if is_auto else values[f.attname] for f, is_auto in zip(fields, auto, strict=True)]
-        for values in (vars(instance) for instance in instances)
-    )
+    auto = [
+        i
+        for i, f in enumerate(fields)
+        if bool(getattr(f, "auto_now", False)) or f.default is timezone.now
+    ]
+    getter = itemgetter(*[f.attname for f in fields]) if len(fields) > 1 else None
+    prepared = inserter._prepared
+    rows = []
+    for instance in instances:
+        state = vars(instance)
+        values = list(getter(state)) if getter is not None else [state[fields[0].attname]]
+        for i in auto:
+            values[i] = now
+        rows.append(prepared(values))
+    inserter._insert(rows)
 
 
 def allocate_ids(model: type[models.Model], count: int) -> list[int] | None:

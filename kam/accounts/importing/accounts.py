@@ -17,6 +17,7 @@ from kam.accounts.importing.base import (
     Update,
     _derive,
     changes_of,
+    insert_key_rows,
     tags_change,
 )
 from kam.accounts.importing.reader import RawRow
@@ -157,7 +158,7 @@ class AccountImporter(Importer):
             for account in accounts:
                 account.parent_id = extras.parent_id(account._import_parent)
             self.insert(accounts)
-            duplicates.insert_key_rows(
+            insert_key_rows(
                 [
                     row
                     for p in plan.creates

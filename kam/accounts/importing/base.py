@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
 
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,7 +31,14 @@ from kam.accounts.importing.rows import (
     _clip,
     field_errors,
 )
-from kam.accounts.models import Account, AccountAddress, ImportJob, ImportLedger, ImportRowError
+from kam.accounts.models import (
+    Account,
+    AccountAddress,
+    ImportJob,
+    ImportLedger,
+    ImportRowError,
+    MatchKey,
+)
 from kam.accounts.search import bulk_indexing
 from kam.core import bulk
 from kam.core.errors import ApplicationError, PermissionDeniedError
@@ -154,13 +163,20 @@ class Importer:
 
     def ledgered(self, batch: list[RawRow]) -> set[int]:
         """The rows an earlier run of the same file imported (a dry run skips them too)."""
-        return set(
-            ImportLedger.objects.filter(
-                file_sha256=self.context.sha256,
-                target=self.target,
-                row_number__in=[row.number for row in batch],
-            ).values_list("row_number", flat=True)
+        numbers = [int(row.number) for row in batch]
+        if not numbers:
+            return set()
+        # The ORM's query, in SQL: it would prepare each of the batch's row numbers one by one.
+        connection = connections[router.db_for_read(ImportLedger)]
+        qn = connection.ops.quote_name
+        sql = (
+            f"SELECT {qn('row_number')} FROM {qn(ImportLedger._meta.db_table)} "  # noqa: S608
+            f"WHERE {qn('file_sha256')} = %s AND {qn('target')} = %s "
+            f"AND {qn('row_number')} IN ({', '.join(['%s'] * len(numbers))})"
         )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self.context.sha256, self.target, *numbers])
+            return {number for (number,) in cursor.fetchall()}
 
     def best(
         self,
@@ -184,7 +200,7 @@ class Importer:
 
     def lookup(self, keys: Iterable[tuple[str, str]], side: str) -> dict[tuple[str, str], set[int]]:
         keys = set(keys)
-        found = duplicates.lookup(keys, side=side)
+        found = lookup_keys(keys, side=side)
         for key, virtual_id in self.context.virtual.get(side, {}).items():
             if key in keys:
                 found.setdefault(key, set()).add(virtual_id)
@@ -305,30 +321,23 @@ class Importer:
         content_type_id = ContentType.objects.get_for_model(instances[0]).pk
         user, now = self.context.user, timezone.now()
         email = getattr(user, "email", None) or None
-        extra = {"event": "import", "job": self.context.job.pk if self.context.job else None}
-        # The stored values (vars): a descriptor may build an object per read (a Country).
-        names = [
-            (f.name, f.attname, isinstance(f, models.JSONField))
-            for f in instances[0]._meta.concrete_fields
-            if f.name not in exclude and not f.primary_key
-        ]
+        extra = bulk.RawJSON(
+            json.dumps(
+                {"event": "import", "job": self.context.job.pk if self.context.job else None}
+            )
+        )
+        changes = _ChangesEncoder(instances[0], exclude)
+        action, actor_id = LogEntry.Action.CREATE, user.pk
         self.inserters["audit"].insert(
             (
                 content_type_id,
                 str(obj.pk),
                 obj.pk,
                 str(obj),
-                LogEntry.Action.CREATE,
-                {
-                    **{
-                        name: ["None", _audit_text(value, is_json)]
-                        for name, attname, is_json in names
-                        if (value := vars(obj)[attname]) not in _EMPTY
-                    },
-                    **(more(obj) if more is not None else {}),
-                },
+                action,
+                changes(obj, more),
                 "",
-                user.pk,
+                actor_id,
                 email,
                 now,
                 extra,
@@ -375,6 +384,52 @@ class Importer:
         )
 
 
+def insert_key_rows(rows: list[tuple[str, str, int | None, int | None]]) -> None:
+    """`duplicates.insert_key_rows()`, the rows in the order of the key indexes (kind, value).
+
+    A batch's keys (e-mails, phones, names) land all over the two key indexes; in their order,
+    each index page is visited once per batch instead of being read back for every key that
+    falls on it after the small page cache let it go. Which id a key row gets does not matter."""
+    duplicates.insert_key_rows(sorted(rows, key=_by_key))
+
+
+def _by_key(row: tuple[str, str, int | None, int | None]) -> tuple[str, str]:
+    return (row[0], row[1])
+
+
+def lookup_keys(keys: Iterable[tuple[str, str]], *, side: str) -> dict[tuple[str, str], set[int]]:
+    """`duplicates.lookup()`: which accounts or contacts hold each key, by the same one query,
+    written in SQL (a batch looks up thousands of keys: the ORM would build each parameter of
+    the IN lists through the field, the database is as quick either way)."""
+    by_kind: dict[str, set[str]] = defaultdict(set)
+    for kind, value in keys:
+        by_kind[kind].add(value)
+    if not by_kind:
+        return {}
+    connection = connections[router.db_for_read(MatchKey)]
+    qn = connection.ops.quote_name
+    meta = MatchKey._meta
+    column = qn("account_id" if side == "account" else "contact_id")
+    kind_column, value_column = qn("kind"), qn("value")
+    conditions, params = [], []
+    for kind, values in by_kind.items():
+        marks = ", ".join(["%s"] * len(values))
+        conditions.append(f"({kind_column} = %s AND {value_column} IN ({marks}))")
+        params.append(str(kind))
+        params.extend(sorted(values))
+    # Only quoted names from the model's _meta go into the SQL; values are parameters.
+    sql = (
+        f"SELECT {kind_column}, {value_column}, {column} FROM {qn(meta.db_table)} "  # noqa: S608
+        f"WHERE ({' OR '.join(conditions)}) AND {column} IS NOT NULL"
+    )
+    found: dict[tuple[str, str], set[int]] = defaultdict(set)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for kind, value, owner_id in cursor.fetchall():
+            found[(kind, value)].add(owner_id)
+    return found
+
+
 def tags_change(account: Account) -> dict[str, object]:
     """A new account's tags in its create entry, as auditlog records a many-to-many change."""
     names = account._import_tags  # type: ignore[attr-defined]
@@ -390,8 +445,59 @@ _EMPTY: tuple[Any, ...] = ("", None, [], {})
 def _audit_text(value: Any, is_json: bool) -> str:
     """A value as auditlog writes it in a change: `str()`, JSON for a JSON field."""
     if is_json:
-        return json.dumps(value)
+        return _json_text(value)
     return "None" if value is None else str(value)
+
+
+_json_text = bulk.json_dumps
+
+
+class _ChangesEncoder:
+    """A new record's create entry (`changes`), as the JSON text `json.dumps()` gives for
+    {field: ["None", text]} (the fields given, in the model's order) plus `more`'s entries.
+
+    Built from pieces: each field's name is encoded once, each text by the C string encoder
+    json.dumps itself uses, so no dict and no generic encoder per record."""
+
+    def __init__(self, instance: Any, exclude: tuple[str, ...]) -> None:
+        # The stored values (vars): a descriptor may build an object per read (a Country).
+        self.fields = [
+            (f.name, f.attname, isinstance(f, models.JSONField))
+            for f in instance._meta.concrete_fields
+            if f.name not in exclude and not f.primary_key
+        ]
+        self.names = frozenset(name for name, _attname, _is_json in self.fields)
+        self.pieces = [
+            (encode_basestring_ascii(name) + ': ["None", ', attname, is_json)
+            for name, attname, is_json in self.fields
+        ]
+
+    def __call__(self, obj: Any, more: Callable[[Any], dict[str, Any]] | None) -> bulk.RawJSON:
+        extra = more(obj) if more is not None else {}
+        if extra and not self.names.isdisjoint(extra):
+            return bulk.RawJSON(json.dumps({**self.as_dict(obj), **extra}))  # never, in practice
+        state = vars(obj)
+        parts = [
+            piece
+            + encode_basestring_ascii(
+                # _audit_text(), inline (None is among the empty values).
+                _json_text(value) if is_json else value if type(value) is str else str(value)
+            )
+            + "]"
+            for piece, attname, is_json in self.pieces
+            if (value := state[attname]) not in _EMPTY
+        ]
+        parts.extend(f"{encode_basestring_ascii(k)}: {json.dumps(v)}" for k, v in extra.items())
+        return bulk.RawJSON("{" + ", ".join(parts) + "}")
+
+    def as_dict(self, obj: Any) -> dict[str, Any]:
+        """The same entry as a dict (what the text encodes)."""
+        state = vars(obj)
+        return {
+            name: ["None", _audit_text(value, is_json)]
+            for name, attname, is_json in self.fields
+            if (value := state[attname]) not in _EMPTY
+        }
 
 
 def _merge_list(old: list[Any], new: list[Any]) -> list[Any]:

@@ -25,6 +25,7 @@ from kam.accounts.importing.base import (
     Update,
     _derive,
     changes_of,
+    insert_key_rows,
 )
 from kam.accounts.importing.reader import RawRow
 from kam.accounts.importing.rows import Context, Parsed, RowError, _clip, field_errors, parse_row
@@ -55,6 +56,7 @@ class ContactImporter(Importer):
         super().__init__(context)
         self.companies: dict[tuple[str, str, str], tuple[Company, duplicates.KeySet]] = {}
         self.build = instances.Builder(Contact)
+        self.build_account = instances.Builder(Account)
 
     def plan(self, batch: list[RawRow]) -> Plan:
         plan = Plan()
@@ -197,7 +199,7 @@ class ContactImporter(Importer):
                 field_errors(parsed.number, error.fields, parsed, self.context, ACCOUNT_PREFIX)
             )
             return None
-        account = Account(owner_id=self.context.default_owner_id, **cleaned)
+        account = self.build_account({"owner_id": self.context.default_owner_id, **cleaned})
         _derive(account)
         try:
             instances.full_clean(account, names=cleaned, exclude=_ACCOUNT_FK)
@@ -313,7 +315,7 @@ class ContactImporter(Importer):
         new_accounts = [p.instance for p in plan.accounts]
         if new_accounts:
             self.insert(new_accounts)
-            duplicates.insert_key_rows(
+            insert_key_rows(
                 [
                     row
                     for p in plan.accounts
@@ -331,7 +333,7 @@ class ContactImporter(Importer):
             contacts.append(pending.instance)
         if contacts:
             self.insert(contacts)
-            duplicates.insert_key_rows(
+            insert_key_rows(
                 [
                     row
                     for p in plan.creates
@@ -382,12 +384,16 @@ def _at_account(keys: duplicates.KeySet, account: PendingAccount) -> duplicates.
     """A contact's keys at a company this batch created, now that it has its id: the name
     key computed for `new<id>` (see `ContactImporter.keys`) is the same name at the id."""
     placeholder, real = f"new{id(account)}:", f"{account.instance.pk}:"
+    name = _NAME_KIND
     return {
         (kind, real + value.removeprefix(placeholder))
-        if kind == duplicates.Kind.NAME and value.startswith(placeholder)
+        if kind == name and value.startswith(placeholder)
         else (kind, value)
         for kind, value in keys
     }
+
+
+_NAME_KIND = str(duplicates.Kind.NAME)
 
 
 def _domain(website: str) -> str:

@@ -22,7 +22,7 @@ from django.db.models.query_utils import DeferredAttribute
 
 _MEMO_SIZE = 256  # choice verdicts remembered
 
-_CHOICE_MEMO: dict[tuple[str, str, Any], list[str] | None] = {}
+_CHOICE_MEMO: dict[tuple[str, str, type, Any], list[str] | None] = {}
 
 
 def full_clean(instance: models.Model, *, names: Iterable[str], exclude: Iterable[str]) -> None:
@@ -48,36 +48,49 @@ def full_clean(instance: models.Model, *, names: Iterable[str], exclude: Iterabl
         raise ValidationError(errors)
 
 
-def _clean_fields(instance: models.Model, fields: list[models.Field[Any, Any]]) -> None:
+def _clean_fields(instance: models.Model, fields: list[_Checked]) -> None:
     """`Model.clean_fields()` over `fields` alone (its loop, without walking every field).
 
     A field that is not a relation judges a value by the value alone: the verdict on a text
     (names, titles, cities repeat) is remembered per field, a bounded number of them."""
     errors: dict[str, Any] = {}
-    for field in fields:
-        raw = getattr(instance, field.attname)
-        if field.blank and raw in field.empty_values:
+    for field, attname, blank, empty_values, plain_json, memo in fields:
+        raw = getattr(instance, attname)
+        if blank and raw in empty_values:
             continue
-        if type(raw) is list and _plain_json(field) and all(type(v) is str for v in raw):
+        kind = type(raw)
+        if plain_json and kind is list and all(type(v) is str for v in raw):
             continue  # a list of texts: JSONField.clean() gives it back as it is
-        memo = _FIELD_MEMO.setdefault(field, {}) if type(raw) in _MEMO_TYPES else None
-        known = memo.get((type(raw), raw)) if memo is not None else None
+        key = (kind, raw) if memo is not None and kind in _MEMO_TYPES else None
+        known = memo.get(key) if key is not None else None  # type: ignore[union-attr]
         if known is None:
             try:
                 known = (field.clean(raw, instance), None)
             except ValidationError as error:
                 known = (None, error.error_list)
-            if memo is not None and not field.is_relation:
-                if len(memo) >= _FIELD_MEMO_SIZE:
-                    memo.clear()
-                memo[(type(raw), raw)] = known
+            if key is not None:
+                if len(memo) >= _FIELD_MEMO_SIZE:  # type: ignore[arg-type]
+                    memo.clear()  # type: ignore[union-attr]
+                memo[key] = known  # type: ignore[index]
         cleaned, problem = known
         if problem is not None:
             errors[field.name] = problem
         else:
-            setattr(instance, field.attname, cleaned)
+            setattr(instance, attname, cleaned)
     if errors:
         raise ValidationError(errors)
+
+
+# A field to check, with what the check needs of it, looked up once: the field, its attname,
+# blank, its empty values, whether it is a plain JSONField, its verdict memo (None: a relation).
+_Checked = tuple[
+    models.Field[Any, Any], str, bool, Any, bool, "dict[tuple[type, Any], tuple[Any, Any]] | None"
+]
+
+
+def _checked(field: models.Field[Any, Any]) -> _Checked:
+    memo = None if field.is_relation else _FIELD_MEMO.setdefault(field, {})
+    return (field, field.attname, field.blank, field.empty_values, _plain_json(field), memo)
 
 
 @lru_cache(maxsize=256)
@@ -100,7 +113,7 @@ _MEMO_TYPES = frozenset([str, int, bool])
 @lru_cache(maxsize=64)
 def _plan(
     model: type[models.Model], names: frozenset[str], exclude: frozenset[str]
-) -> tuple[list[str], list[models.Field[Any, Any]], bool, list[models.Field[Any, Any]] | None]:
+) -> tuple[list[str], list[models.Field[Any, Any]], bool, list[_Checked] | None]:
     """For full_clean: the fields to leave to the choice memo or out, whether the model has
     unique rules to check, and, when field checks are all there is (no constraints, no
     clean() of its own: full_clean() would add nothing to clean_fields()), the fields to check."""
@@ -110,31 +123,44 @@ def _plan(
     choice_fields = [f for f in fields if f.name in wanted and f.choices]
     unique = has_unique_rules(model)
     plain = not unique and model.clean is models.Model.clean
-    checked = [f for f in fields if f.name in wanted and not f.choices] if plain else None
+    checked = [_checked(f) for f in fields if f.name in wanted and not f.choices] if plain else None
     return skip, choice_fields, unique, checked
 
 
 def _check_choice(instance: models.Model, field: models.Field[Any, Any]) -> list[str] | None:
+    """The field's verdict on the instance's value, remembered per stored value (what the
+    instance holds: reading it may build an object per read, a Country from its code)."""
+    stored = vars(instance).get(field.attname)
+    key = (instance._meta.label, field.name, type(stored), stored)
+    try:
+        return _CHOICE_MEMO[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable value: judged every time
+        return _choice_verdict(instance, field)
+    verdict = _CHOICE_MEMO[key] = _choice_verdict(instance, field)
+    if len(_CHOICE_MEMO) > _MEMO_SIZE:
+        _CHOICE_MEMO.clear()
+    return verdict
+
+
+def _choice_verdict(instance: models.Model, field: models.Field[Any, Any]) -> list[str] | None:
     raw = getattr(instance, field.attname)
-    key = (instance._meta.label, field.name, str(raw))
-    if key not in _CHOICE_MEMO:
-        try:
-            if not (field.blank and raw in field.empty_values):
-                field.clean(raw, instance)
-            _CHOICE_MEMO[key] = None
-        except ValidationError as error:
-            _CHOICE_MEMO[key] = error.messages
-        if len(_CHOICE_MEMO) > _MEMO_SIZE:
-            _CHOICE_MEMO.clear()
-    return _CHOICE_MEMO[key]
+    try:
+        if not (field.blank and raw in field.empty_values):
+            field.clean(raw, instance)
+    except ValidationError as error:
+        return list(error.messages)
+    return None
 
 
 class Builder:
     """Unsaved instances of a model built from {attname: value}, the other fields at their
     defaults: what `Model(**values)` gives, at a fraction of the cost.
 
-    Where `Model.__init__` would only store each value in the instance (no init signals, no
-    field whose descriptor converts what it is given), the instance is filled directly."""
+    Where `Model.__init__` would only store each value in the instance and run the fields'
+    descriptors (no init signals), the instance is filled directly and only the fields whose
+    descriptor converts what it is given (a CountryField's) are set through it."""
 
     def __init__(self, model: type[models.Model]) -> None:
         self.model = model
@@ -145,22 +171,35 @@ class Builder:
         made = [f.has_default() and callable(f.default) for f in fields]
         self.defaults = [None if m else f.get_default() for f, m in zip(fields, made, strict=True)]
         self.factories = [(i, f.get_default) for i, f in enumerate(fields) if made[i]]
-        self.direct = not (
+        self.converting = [
+            (i, f.attname) for i, f in enumerate(fields) if not _stores_as_is(model, f.attname)
+        ]
+        # Filled directly (the converting fields through their descriptors), not by __init__.
+        self.fillable = model.__init__ is models.Model.__init__ and not (
             signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
-        ) and all(_stores_as_is(model, f.attname) for f in fields)
+        )
+        # Every value stored as it is given.
+        self.direct = self.fillable and not self.converting
 
     def __call__(self, values: Mapping[str, Any]) -> Any:
         args = list(self.defaults)
         for i, make in self.factories:
             args[i] = make()
         index = self.index
-        for name, value in values.items():
-            args[index[name]] = value
-        if not self.direct:
+        try:
+            for name, value in values.items():
+                args[index[name]] = value
+        except KeyError:  # a relation by name, or no field at all: as the model takes it
+            return self.model(**values)
+        if not self.fillable:
             return self.model(*args)
         instance = self.model.__new__(self.model)
         instance._state = ModelState()
-        instance.__dict__.update(zip(self.attnames, args, strict=True))
+        state = instance.__dict__
+        state.update(zip(self.attnames, args, strict=True))
+        for i, attname in self.converting:
+            del state[attname]  # the descriptor decides what is stored, and where
+            setattr(instance, attname, args[i])
         return instance
 
 

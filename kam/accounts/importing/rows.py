@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import count
 from typing import Any
 
@@ -103,6 +104,20 @@ class Context:
     def default_owner_id(self) -> int:
         return int((self.options.owner or self.user).pk)
 
+    @cached_property
+    def cells(self) -> list[tuple[m.Column, bool]]:
+        """The mapped columns, each with whether its cells are taken as their text (a name, an
+        e-mail list: no parser, not an owner, not a custom field)."""
+        return [
+            (
+                column,
+                column.field not in m.PARSERS
+                and column.field != "owner"
+                and not column.field.startswith("custom."),
+            )
+            for column in self.columns.columns
+        ]
+
 
 @dataclass
 class Parsed:
@@ -134,12 +149,31 @@ def parse_row(raw: RawRow, context: Context) -> Parsed:
             )
         )
         return parsed
-    for column in context.columns.columns:
-        text = raw.cells[column.index].strip() if column.index < len(raw.cells) else ""
-        if text:
+    cells, texts, values = raw.cells, parsed.texts, parsed.values
+    width = len(cells)
+    for column, as_text in context.cells:
+        text = cells[column.index].strip() if column.index < width else ""
+        if not text:
+            continue
+        name = column.field
+        if (
+            as_text
+            and name not in texts
+            and text[0] not in _SPECIAL_FIRST
+            and text.isprintable()
+            and "\ufffd" not in text
+        ):
+            # What _read_cell does with a clean cell of such a field, without its detours: no
+            # problem (printable, no formula, no bad byte), nothing to unneutralise (no quote).
+            texts[name] = values[name] = text
+        else:
             _read_cell(parsed, column, text, context)
     _split_name(parsed)
     return parsed
+
+
+# A first character that sends a cell the long way: a formula, or a neutralised one.
+_SPECIAL_FIRST = frozenset("='")
 
 
 def _read_cell(parsed: Parsed, column: m.Column, text: str, context: Context) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -140,3 +142,74 @@ def test_json_values_are_stored_as_the_orm_stores_them() -> None:
         stored = cursor.fetchall()
     by_orm = [row[1:] for row in stored if row[0] == "orm"]
     assert [row[1:] for row in stored if row[0] == "bulk"] == by_orm
+
+
+@pytest.mark.parametrize(
+    "value",
+    [["a@b.example", 'é"\\\n', ""], [], ["x"], [1, "a"], {"k": ["v"]}, "text", 1.5],
+)
+def test_json_dumps_is_json_dumps(value: Any) -> None:
+    assert bulk.json_dumps(value) == json.dumps(value)
+
+
+def test_raw_json_is_stored_as_the_value_it_encodes() -> None:
+    content_type = ContentType.objects.get_for_model(Group).pk
+    value = {"name": ["None", 'Zoë "Z"'], "emails": ["None", '["a@b.example"]']}
+    LogEntry.objects.create(
+        content_type_id=content_type, object_pk="1", object_repr="orm", action=0,
+        changes_text="", changes=value, timestamp=NOW, additional_data={"job": None},
+    )  # fmt: skip
+    inserter = bulk.Inserter(LogEntry, [*FIELDS[:7], "timestamp", "additional_data"])
+
+    inserter.insert(
+        [
+            [content_type, "1", None, "bulk", 0, "", bulk.RawJSON(json.dumps(value)), NOW,
+             bulk.RawJSON(json.dumps({"job": None}))]
+        ]
+    )  # fmt: skip
+
+    orm, raw = LogEntry.objects.order_by("pk")
+    assert (
+        (raw.changes, raw.additional_data)
+        == (orm.changes, orm.additional_data)
+        == (
+            value,
+            {"job": None},
+        )
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT changes, additional_data FROM auditlog_logentry ORDER BY id")
+        stored = cursor.fetchall()
+    assert stored[1] == stored[0]
+
+
+def test_values_that_are_not_plain_in_plain_columns_are_still_prepared() -> None:
+    from django.utils.translation import gettext_lazy
+
+    inserter = bulk.Inserter(LogEntry, ["object_pk", "object_id", "object_repr", "changes"])
+
+    prepared = inserter.prepare([gettext_lazy("Name"), Decimal("7"), "r", ["a", "é"]])
+
+    assert prepared[0] == "Name"
+    assert type(prepared[0]) is str
+    assert prepared[1] == LogEntry._meta.get_field("object_id").get_db_prep_save(
+        Decimal("7"), connection
+    )
+    assert prepared[2] == "r"
+    if connection.vendor == "sqlite":
+        assert prepared[3] == json.dumps(["a", "é"])
+
+
+def test_inserted_instances_get_now_for_their_automatic_times() -> None:
+    content_type = ContentType.objects.get_for_model(Group).pk
+    entry = LogEntry(
+        content_type_id=content_type, object_pk="5", object_repr="x", action=1,
+        changes_text="", changes={"a": 1}, timestamp=NOW - timedelta(days=3),
+    )  # fmt: skip
+    entry.pk = bulk.allocate_ids(LogEntry, 1)[0]  # type: ignore[index]
+
+    bulk.insert_instances([entry], bulk.model_inserter(LogEntry), NOW)
+
+    stored = LogEntry.objects.get(pk=entry.pk)
+    # LogEntry.timestamp defaults to timezone.now: a bulk-created row gets the batch's `now`.
+    assert (stored.timestamp, stored.changes, stored.object_repr) == (NOW, {"a": 1}, "x")
