@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from kam.accounts import views, views_import, views_merge
 
@@ -43,7 +43,7 @@ urlpatterns += [
 
 # The lists as files, filtered as on screen.
 urlpatterns += [
-    path("<str:target>/export/", views.list_export, name="list_export"),
+    re_path(r"^(?P<target>accounts|contacts)/export/$", views.list_export, name="list_export"),
 ]
 
 # The account page: timeline pages and edit in place.

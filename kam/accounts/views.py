@@ -491,6 +491,7 @@ def contact_detail(request: KamRequest, pk: int) -> HttpResponse:
             "custom": _custom_values(contact),
             "history": record_history(user=request.user, record=contact),
             "can_change": access.can(request.user, contact, "change"),
+            "panels": registry.panels_for("accounts.contact", request.user),
         },
     )
 

@@ -78,6 +78,7 @@ def connect() -> None:
             model="sales.deal",
             url_name="activities:deal_panel",
             order=20,
+            quick_log=True,
         )
     )
     registry.register_nav(

@@ -173,6 +173,9 @@ class Panel:
     url_name: str
     order: int = 100
     visible: Callable[[Any], bool] | None = None
+    # Offered on compact views too (a board card's quick-log drawer): panels made for logging
+    # work on the spot, not the full list of what hangs off the record.
+    quick_log: bool = False
 
 
 _panels: dict[str, Panel] = {}
@@ -182,12 +185,15 @@ def register_panel(panel: Panel) -> None:
     _panels[panel.key] = panel
 
 
-def panels_for(model: str, user: Any) -> list[Panel]:
+def panels_for(model: str, user: Any, *, quick_log: bool = False) -> list[Panel]:
+    """The panels of `model`'s page `user` may see; only the quick-log ones when `quick_log`."""
     return sorted(
         (
             panel
             for panel in _panels.values()
-            if panel.model == model and (panel.visible is None or panel.visible(user))
+            if panel.model == model
+            and (panel.visible is None or panel.visible(user))
+            and (panel.quick_log or not quick_log)
         ),
         key=lambda panel: (panel.order, panel.key),
     )

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account
+from kam.catalog.errors import PricingError
 from kam.catalog.models import Product
 from kam.catalog.pricing import PriceRequest, money, price_lines
 from kam.core import access
@@ -195,10 +196,12 @@ def _priced_lines(
             line.promised_date or promised,
             f"{field}.promised_date",
         )
-    result = price_lines(account=account, lines=requests, on=on)
-    currencies = {priced.currency for priced in result.lines}
-    if len(currencies) > 1:
+    if len({request.product.currency for request in requests}) > 1:
         raise _invalid({"lines": [_("All the lines of an order must be in one currency.")]})
+    try:
+        result = price_lines(account=account, lines=requests, on=on)
+    except PricingError as refused:
+        raise _invalid({"lines": [refused.message]}) from None
     built = [
         _line_from_price(position, entered, priced, requested, promised)
         for position, (entered, priced) in enumerate(zip(lines, result.lines, strict=True), 1)

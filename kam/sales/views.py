@@ -73,8 +73,8 @@ def board(request: KamRequest) -> HttpResponse:
             ),
             "closing_stages": [stage for stage in stages if not stage.is_open],
             "mine": bool(request.GET.get("mine")),
-            # Quick logging from a card: the deal-page panels other apps register (activities).
-            "deal_panels": registry.panels_for("sales.deal", request.user),
+            # Quick logging from a card: the deal-page panels other apps register for it.
+            "deal_panels": registry.panels_for("sales.deal", request.user, quick_log=True),
         },
     )
 
@@ -96,7 +96,7 @@ def board_column(request: KamRequest, stage_id: int) -> HttpResponse:
         {
             "column": column,
             "mine": bool(request.GET.get("mine")),
-            "deal_panels": registry.panels_for("sales.deal", request.user),
+            "deal_panels": registry.panels_for("sales.deal", request.user, quick_log=True),
         },
     )
 

@@ -112,7 +112,7 @@ class ContractCreateInputSerializer(ContractInputSerializer):
     start_date = serializers.DateField()
 
 
-class TransitionInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ContractTransitionInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
     status = serializers.CharField(max_length=32)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     signed_on = serializers.DateField(required=False, allow_null=True)

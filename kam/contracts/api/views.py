@@ -72,13 +72,15 @@ class ContractViewSet(
     def perform_destroy(self, instance: Contract) -> None:
         services.contract_delete(user=self.request.user, contract=instance)
 
-    @extend_schema(request=s.TransitionInputSerializer, responses=s.ContractOutputSerializer)
+    @extend_schema(
+        request=s.ContractTransitionInputSerializer, responses=s.ContractOutputSerializer
+    )
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: str | None = None) -> Response:
         """Move the contract to another status. A refused move answers 400 with the reason
         (`code: transition_refused`, `detail`, `allowed`) and changes nothing."""
         contract = self.get_object()
-        data = s.TransitionInputSerializer(data=request.data)
+        data = s.ContractTransitionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         moved = services.contract_transition(
             user=request.user,

@@ -116,7 +116,7 @@ class OrderInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
     version = serializers.IntegerField(required=False, min_value=1)
 
 
-class TransitionInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class OrderTransitionInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
     to = serializers.ChoiceField(choices=OrderStatus.choices)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=255)
     request_approval = serializers.BooleanField(required=False, default=False)

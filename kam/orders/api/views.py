@@ -128,7 +128,7 @@ class OrderViewSet(
         services.order_delete(user=self.request.user, order=instance)
 
     @extend_schema(
-        request=s.TransitionInputSerializer,
+        request=s.OrderTransitionInputSerializer,
         responses={200: s.OrderOutputSerializer, 202: s.TransitionOutputSerializer},
     )
     @action(detail=True, methods=["post"])
@@ -137,7 +137,7 @@ class OrderViewSet(
         `reason`). Confirming over the credit limit answers 400 `credit_limit_exceeded`, or with
         `request_approval: true` 202 with the approval request (the order stays received)."""
         order = self.get_object()
-        data = s.TransitionInputSerializer(data=request.data)
+        data = s.OrderTransitionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = services.order_transition(
             user=request.user,

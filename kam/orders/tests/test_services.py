@@ -63,7 +63,18 @@ def test_order_create_prices_each_line_and_numbers_per_year(org: Any, account: A
         (Decimal("3.00"), Decimal("30.00"), Decimal("3.00")),
     ]
     assert lines[0].price_steps == [
-        {"kind": "list_price", "label": "List price 12.50 EUR", "unit_price": "12.50", "source": ""}
+        {
+            "kind": "list_price",
+            "label": "List price 12.50 EUR",
+            "unit_price": "12.50",
+            "source": "",
+        },
+        {
+            "kind": "rounding",
+            "label": "Rounded to cents: 12.50 EUR",
+            "unit_price": "12.50",
+            "source": "",
+        },
     ]
     assert (first.total_net, first.total_tax, first.total_gross) == (
         Decimal("80.00"),
@@ -104,7 +115,11 @@ def test_manual_discount_is_a_step_of_the_price(org: Any, account: Account) -> N
         Decimal("570.00"),
         Decimal("5.00"),
     )
-    assert [step["kind"] for step in only.price_steps] == ["list_price", "manual_discount"]
+    assert [step["kind"] for step in only.price_steps] == [
+        "list_price",
+        "rounding",
+        "manual_discount",
+    ]
     assert Approval.objects.count() == 0
 
 

@@ -80,6 +80,30 @@ def test_board_shows_only_what_the_user_may_see(org: Any, account: Account) -> N
     assert "Southern" not in html
 
 
+def test_board_cards_offer_only_the_quick_log_panels(org: Any, deal: Deal) -> None:
+    deal_panels = {
+        panel.title: panel.quick_log for panel in registry.panels_for("sales.deal", org.owner)
+    }
+
+    html = _client(org.owner).get("/deals/board/").content.decode()
+
+    # Several apps hang panels off the deal page; a card offers only the ones made for logging.
+    assert len(deal_panels) > 1
+    offered = {str(title) for title, quick in deal_panels.items() if quick}
+    assert offered == {"Activities and tasks"}
+    assert html.count("kam-card-panel") == 1
+    assert f'aria-label="Activities and tasks: {deal.title}"' in html
+
+
+def test_deal_list_downloads_as_csv(org: Any, deal: Deal) -> None:
+    response = _client(org.owner).get("/deals/export/?format=csv")
+
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert response["Content-Disposition"] == 'attachment; filename="kam-deals.csv"'
+    title = rows[0].index("Title")
+    assert [row[title] for row in rows[1:]] == [deal.title]
+
+
 def test_board_column_pages(org: Any, account: Account) -> None:
     for n in range(CARDS_PER_COLUMN + 3):
         DealFactory(account=account, title=f"Card {n:02d}")

@@ -10,9 +10,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from kam.accounts.duplicates import rebuild_match_keys
-from kam.demo import activities_data
-from kam.demo.generator import SIZES, generate, print_logins
+from kam.demo import activities_data, catalog_data
+from kam.demo.contracts_data import add_contracts
+from kam.demo.generator import SIZES, DemoResult, generate, print_logins
+from kam.demo.orders_data import generate_demo_orders
 from kam.demo.sales_data import add_sales
+from kam.orders.models import Delivery, DeliveryLine, Order, OrderLine
 
 
 class Command(BaseCommand):
@@ -41,9 +44,24 @@ class Command(BaseCommand):
         activity_tables = activities_data.generate(
             rng=random.Random(options["seed"] * 104729 + 6), size=options["size"]
         )
-        for table, count in activity_tables.items():
-            result.tables[table] = result.tables.get(table, 0) + count
-            result.rows += count
+        _count(result, activity_tables)
+        # The commercial side: the catalog and its conditions, contracts, then two years of
+        # orders priced from that catalog.
+        _count(
+            result,
+            catalog_data.generate(
+                rng=random.Random(options["seed"] * 15485863 + 8), size=options["size"]
+            ),
+        )
+        add_contracts(result, size=options["size"], seed=options["seed"])
+        generate_demo_orders(seed=options["seed"])
+        _count(
+            result,
+            {
+                m._meta.db_table: m.objects.count()
+                for m in (Order, OrderLine, Delivery, DeliveryLine)
+            },
+        )
         # The duplicate index over the demo base, so the planted duplicates show in the review.
         rebuild_match_keys()
         # Fresh statistics: without them SQLite picks the trash index and scans whole tables.
@@ -66,3 +84,9 @@ class Command(BaseCommand):
             f"{result.users} users in {elapsed:.1f}s ({result.rows / elapsed:,.0f} rows/s)."
         )
         print_logins(self.stdout)
+
+
+def _count(result: DemoResult, tables: dict[str, int]) -> None:
+    for table, count in tables.items():
+        result.tables[table] = result.tables.get(table, 0) + count
+        result.rows += count
