@@ -27,18 +27,21 @@ class ContractStatus(models.TextChoices):
 
 
 S = ContractStatus
-# Where a contract may go from each status. `renewed` closes a contract replaced by its successor;
+# Where a contract may go from each status by a plain status change. `renewed` is not among them:
+# only `services.contract_renew` sets it, when it creates the successor contract (from RENEWABLE);
 # an auto-renewing contract stays active and gets a new end date (a `renewal` history entry).
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.DRAFT: frozenset({S.NEGOTIATION, S.TERMINATED}),
     S.NEGOTIATION: frozenset({S.DRAFT, S.APPROVAL, S.TERMINATED}),
     S.APPROVAL: frozenset({S.NEGOTIATION, S.SIGNED, S.TERMINATED}),
     S.SIGNED: frozenset({S.ACTIVE, S.TERMINATED}),
-    S.ACTIVE: frozenset({S.EXPIRED, S.TERMINATED, S.RENEWED}),
-    S.EXPIRED: frozenset({S.RENEWED}),
+    S.ACTIVE: frozenset({S.EXPIRED, S.TERMINATED}),
+    S.EXPIRED: frozenset(),
     S.TERMINATED: frozenset(),
     S.RENEWED: frozenset(),
 }
+# Statuses from which "Renew" makes a successor contract.
+RENEWABLE = frozenset({S.ACTIVE, S.EXPIRED})
 # Statuses in which a contract binds the parties (panels, renewal notices, obligations alerts).
 IN_FORCE = frozenset({S.SIGNED, S.ACTIVE})
 CLOSED = frozenset({S.EXPIRED, S.TERMINATED, S.RENEWED})

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kam.accounts.models import Account, Contact
+from kam.catalog.models import Agreement
 from kam.contracts import choices
 from kam.contracts.selectors import account_group_root
 from kam.core import access
@@ -50,6 +51,12 @@ class ContractForm(BootstrapFormMixin, forms.Form):
     deal = forms.ModelChoiceField(
         label=_("From deal"), queryset=Deal.objects.none(), required=False
     )
+    agreement = forms.ModelChoiceField(
+        label=_("Key-account agreement"),
+        queryset=Agreement.objects.none(),
+        required=False,
+        help_text=_("The client's (or its group's) agreement this contract carries."),
+    )
     start_date = forms.DateField(label=_("Start date"), widget=_DATE)
     end_date = forms.DateField(label=_("End date"), widget=_DATE, required=False)
     value = forms.DecimalField(label=_("Value"), max_digits=14, decimal_places=2, min_value=0)
@@ -91,6 +98,11 @@ class ContractForm(BootstrapFormMixin, forms.Form):
             cast(Any, self.fields["deal"]).queryset = Deal.objects.visible_to(user).filter(
                 account=account
             )
+            cast(Any, self.fields["agreement"]).queryset = (
+                Agreement.objects.visible_to(user)
+                .filter(Q(account=root) | Q(account__parent=root) | Q(account__parent__parent=root))
+                .order_by("-valid_from", "pk")
+            )
         for name in access.hidden_fields(user, _contract_model()):
             del self.fields[name]
 
@@ -105,6 +117,10 @@ def _contract_model() -> Any:
     from kam.contracts.models import Contract
 
     return Contract
+
+
+class GenerateForm(forms.Form):
+    fmt = forms.ChoiceField(choices=[("pdf", "PDF"), ("docx", "DOCX")])
 
 
 class TransitionForm(forms.Form):

@@ -21,8 +21,9 @@ class Contract(SoftDeleteModel):
     """A contract with a client account (and other accounts of its group), from draft to its end.
 
     `status` changes only through `services.contract_transition` (and the renewal job), each
-    change written to `ContractStatusChange`. `notice_date` is derived: the day the renewal notice
-    is due (end date minus the notice period).
+    change written to `ContractStatusChange`. A contract renewed by hand is closed as `renewed`
+    and points to its successor (`successor`, the new contract's `predecessor`). `notice_date`
+    is derived: the day the renewal notice is due (end date minus the notice period).
     """
 
     number = models.CharField(_("number"), max_length=32)
@@ -85,6 +86,23 @@ class Contract(SoftDeleteModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="contracts",
+    )
+    agreement = models.ForeignKey(
+        "catalog.Agreement",
+        verbose_name=_("key-account agreement"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contracts",
+    )
+    predecessor = models.OneToOneField(
+        "self",
+        verbose_name=_("renews contract"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="successor",
     )
     is_auto_renewal = models.BooleanField(_("renews automatically"), default=False)
     renewal_term_months = models.PositiveSmallIntegerField(
@@ -152,6 +170,11 @@ class Contract(SoftDeleteModel):
     @property
     def is_in_force(self) -> bool:
         return self.status in choices.IN_FORCE
+
+    @property
+    def can_be_renewed(self) -> bool:
+        """Whether `services.contract_renew` may make a successor (it checks again, locked)."""
+        return self.status in choices.RENEWABLE and self.end_date is not None
 
     @property
     def allowed_statuses(self) -> list[str]:

@@ -52,10 +52,15 @@ def contract_list(*, user: Any) -> QuerySet[Contract]:
 
 def contract_detail(*, user: Any, contract_id: Any) -> Contract:
     queryset = Contract.objects.select_related(
-        "account", "owner", "our_signatory", "deal"
+        "account", "owner", "our_signatory", "deal", "agreement", "predecessor"
     ).prefetch_related("other_accounts", "client_signatories")
     contract: Contract = access.get_for(user, queryset, contract_id)
     return contract
+
+
+def contract_successor(*, contract: Contract) -> Contract | None:
+    """The live contract that renewed `contract`, if any."""
+    return Contract.objects.filter(predecessor=contract).first()
 
 
 def status_history(*, contract: Contract) -> list[ContractStatusChange]:

@@ -10,13 +10,16 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account, Contact
+from kam.catalog.models import Agreement
 from kam.contracts import choices
 from kam.contracts.errors import ContractError, ObligationError, TransitionRefusedError
 from kam.contracts.models import Contract, ContractStatusChange, Obligation
@@ -25,6 +28,8 @@ from kam.core import access
 from kam.core.audit import acting_as
 from kam.core.errors import ConflictError, NotFoundError, PermissionDeniedError
 from kam.core.services import field_values, soft_delete
+from kam.documents.models import Document
+from kam.documents.services import document_generate
 from kam.sales.models import Deal
 from kam.users.models import Department
 
@@ -44,6 +49,7 @@ CONTRACT_FIELDS = frozenset(
         "value",
         "currency",
         "deal",
+        "agreement",
         "is_auto_renewal",
         "renewal_term_months",
         "notice_period_days",
@@ -145,6 +151,22 @@ def _deal(user: Any, value: Any, account_ids: set[int]) -> Deal | None:
     return deal
 
 
+def _agreement(user: Any, value: Any, account: Account) -> Agreement | None:
+    """A key-account agreement the user sees, of the client's account or of its group."""
+    if value in (None, ""):
+        return None
+    agreement = Agreement.objects.filter(pk=_pk(value)).select_related("account").first()
+    if (
+        agreement is None
+        or not access.can(user, agreement)
+        or account_group_root(agreement.account) != account_group_root(account)
+    ):
+        raise ContractError(
+            fields={"agreement": [_("Choose a key-account agreement of the client's group.")]}
+        )
+    return agreement
+
+
 def _active_user(value: Any, field: str, *, required: bool) -> Any:
     if value in (None, ""):
         if required:
@@ -195,6 +217,7 @@ def _resolve_parties(user: Any, cleaned: dict[str, Any], contract: Contract | No
         cleaned.setdefault("other_accounts", list(contract.other_accounts.all()))
         cleaned.setdefault("client_signatories", list(contract.client_signatories.all()))
         cleaned.setdefault("deal", contract.deal_id)
+        cleaned.setdefault("agreement", contract.agreement_id)
     account: Account = cleaned.get("account") or contract.account  # type: ignore[union-attr]
     if "other_accounts" in cleaned:
         cleaned["other_accounts"] = _other_accounts(user, account, cleaned["other_accounts"] or [])
@@ -208,6 +231,8 @@ def _resolve_parties(user: Any, cleaned: dict[str, Any], contract: Contract | No
         )
     if "deal" in cleaned:
         cleaned["deal"] = _deal(user, cleaned["deal"], account_ids)
+    if "agreement" in cleaned:
+        cleaned["agreement"] = _agreement(user, cleaned["agreement"], account)
     if "owner" in cleaned:
         cleaned["owner"] = _active_user(cleaned["owner"], "owner", required=True)
     if "our_signatory" in cleaned:
@@ -234,21 +259,7 @@ def contract_create(*, user: Any, data: dict[str, Any]) -> Contract:
     cleaned.setdefault("owner", user)
     contract = Contract(**cleaned)
     contract.notice_date = _notice_date(contract)
-    suggest = not contract.number
-    for _attempt in range(5):
-        if suggest:
-            contract.number = contract_number_suggest(on=contract.start_date)
-        _full_clean(contract)
-        try:
-            with transaction.atomic(), acting_as(user):
-                contract.save()
-            break
-        except IntegrityError:
-            # Two contracts took the same suggested number at once: suggest the next one.
-            if not suggest:
-                raise ContractError(fields={"number": [_("This number is taken.")]}) from None
-            contract.pk = None
-            contract._state.adding = True
+    _save_numbered(user, contract, suggest=not contract.number)
     with acting_as(user):
         for name, values in m2m.items():
             getattr(contract, name).set(values)
@@ -259,6 +270,25 @@ def contract_create(*, user: Any, data: dict[str, Any]) -> Contract:
         changed_by=user,
     )
     return contract
+
+
+def _save_numbered(user: Any, contract: Contract, *, suggest: bool) -> None:
+    """Save a new contract; with `suggest`, under the next free number of its start year."""
+    for _attempt in range(5):
+        if suggest:
+            contract.number = contract_number_suggest(on=contract.start_date)
+        _full_clean(contract)
+        try:
+            with transaction.atomic(), acting_as(user):
+                contract.save()
+            return
+        except IntegrityError:
+            # Two contracts took the same suggested number at once: suggest the next one.
+            if not suggest:
+                raise ContractError(fields={"number": [_("This number is taken.")]}) from None
+            contract.pk = None
+            contract._state.adding = True
+    raise ContractError(fields={"number": [_("No free number was found; try again.")]})
 
 
 @transaction.atomic
@@ -302,6 +332,8 @@ def _refusal(contract: Contract, status: str, reason: str, signed_on: date | Non
     """Why the contract may not take `status` now, or None."""
     current = S(contract.status)
     target = S(status)
+    if target == S.RENEWED:
+        return _("A contract is renewed with Renew, which creates its successor contract.")
     if target == current:
         return _("The contract is already %(status)s.") % {"status": current.label}
     allowed = contract.allowed_statuses
@@ -576,53 +608,223 @@ def obligation_delete(*, user: Any, obligation: Obligation) -> Obligation:
     return soft_delete(instance=obligation, user=user)
 
 
-# --- The documents seam ----------------------------------------------------------------------
+# --- Renewal by a successor contract ---------------------------------------------------------
+
+
+def _renewal_refusal(contract: Contract) -> str | None:
+    if contract.status == S.RENEWED:
+        return _("The contract is already renewed.")
+    if contract.status not in choices.RENEWABLE:
+        return _("Only an active or expired contract can be renewed.")
+    if contract.end_date is None:
+        return _("An open-ended contract has no end date to continue from.")
+    return None
+
+
+def _successor_end(contract: Contract, start: date) -> date:
+    """The renewal term when the contract has one, else as long as the contract ran."""
+    assert contract.end_date is not None
+    if contract.renewal_term_months:
+        return _add_months(start, contract.renewal_term_months) - timedelta(days=1)
+    return start + (contract.end_date - contract.start_date)
+
+
+def _carry_obligations(user: Any, old: Contract, new: Contract) -> int:
+    """Copy the old contract's open obligations to the new one; the old ones are waived with a
+    note naming the successor (so nobody is reminded of them twice)."""
+    carried = 0
+    note = _("Carried over to contract %(number)s.") % {"number": new.number}
+    for obligation in old.obligations.filter(status=choices.ObligationStatus.OPEN).order_by("pk"):
+        copy = Obligation(
+            contract=new,
+            **{name: getattr(obligation, name) for name in OBLIGATION_FIELDS},
+        )
+        _full_clean(copy, ObligationError)
+        obligation.status = choices.ObligationStatus.WAIVED
+        obligation.closed_at = timezone.now()
+        obligation.closed_by = user
+        obligation.closing_note = note
+        with acting_as(user):
+            copy.save()
+            obligation.save(update_fields=["status", "closed_at", "closed_by", "closing_note"])
+        carried += 1
+    return carried
+
+
+@transaction.atomic
+def contract_renew(
+    *, user: Any, contract: Contract, expected_version: int | None = None
+) -> Contract:
+    """Renew an active or expired contract by a successor: a new draft contract under the next
+    number, starting the day after the old one ends (for its renewal term, else as long as the
+    old one ran), with the same parties, terms and value, and copies of the open obligations
+    (the old ones are waived as carried over). The old contract becomes `renewed`; the two point
+    at each other (`predecessor` / `successor`). Locks the old row; history and audit on both.
+    A refusal raises TransitionRefusedError and writes nothing."""
+    _require(user, contract, "change")
+    locked = Contract.all_objects.select_for_update().get(pk=contract.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise ConflictError(extra={"current": {"status": locked.status}, "version": locked.version})
+    refusal = _renewal_refusal(locked)
+    if refusal:
+        raise TransitionRefusedError(refusal, extra={"allowed": locked.allowed_statuses})
+    assert locked.end_date is not None
+    start = locked.end_date + timedelta(days=1)
+    kept = CONTRACT_FIELDS - {"number", "start_date", "end_date", "signed_on", *_M2M}
+    successor = Contract(
+        **{name: getattr(locked, name) for name in kept},
+        predecessor=locked,
+        start_date=start,
+        end_date=_successor_end(locked, start),
+    )
+    successor.notice_date = _notice_date(successor)
+    _save_numbered(user, successor, suggest=True)
+    with acting_as(user):
+        successor.other_accounts.set(locked.other_accounts.all())
+        successor.client_signatories.set(locked.client_signatories.all())
+    ContractStatusChange.objects.create(
+        contract=successor,
+        event=choices.ChangeEvent.CREATED,
+        to_status=successor.status,
+        reason=_("Renews contract %(number)s.") % {"number": locked.number},
+        changed_by=user,
+    )
+    previous = locked.status
+    locked.status = S.RENEWED
+    with acting_as(user):
+        locked.save(update_fields=["status"])
+    ContractStatusChange.objects.create(
+        contract=locked,
+        from_status=previous,
+        to_status=S.RENEWED,
+        reason=_("Renewed by contract %(number)s.") % {"number": successor.number},
+        changed_by=user,
+    )
+    _carry_obligations(user, locked, successor)
+    return successor
+
+
+# --- Generated documents ---------------------------------------------------------------------
+
+
+def _money(value: Decimal, currency: str) -> str:
+    return f"{number_format(value, 2, force_grouping=True)} {currency}"
+
+
+def _day(value: date | None) -> str:
+    return date_format(value, "SHORT_DATE_FORMAT") if value else ""
+
+
+def _person(user: Any) -> str:
+    return str(user.get_full_name() or user.username) if user else ""
+
+
+def _clauses(contract: Contract) -> list[dict[str, str]]:
+    """The contract's terms as the document's numbered clauses."""
+    clauses = [{"title": _("Price"), "text": _money(contract.value, contract.currency)}]
+    term = _("From %(start)s until %(end)s.") % {
+        "start": _day(contract.start_date),
+        "end": _day(contract.end_date) or _("further notice"),
+    }
+    if contract.is_auto_renewal:
+        term += " " + _("Renews automatically for %(months)s months.") % {
+            "months": contract.renewal_term_months
+        }
+    if contract.notice_period_days:
+        term += " " + _("Notice period: %(days)s days.") % {"days": contract.notice_period_days}
+    clauses.append({"title": _("Term"), "text": term})
+    others = [a.legal_name or a.name for a in contract.other_accounts.order_by("name")]
+    if others:
+        clauses.append({"title": _("Other parties of the group"), "text": ", ".join(others)})
+    if contract.agreement is not None:
+        clauses.append(
+            {
+                "title": _("Key-account agreement"),
+                "text": _("%(title)s, valid from %(start)s.")
+                % {"title": contract.agreement.title, "start": _day(contract.agreement.valid_from)},
+            }
+        )
+    for obligation in (
+        contract.obligations.exclude(status=choices.ObligationStatus.WAIVED)
+        .select_related("department", "contact", "assignee")
+        .order_by("side", "due_date", "pk")
+    ):
+        due = _("due %(date)s") % {"date": _day(obligation.due_date)} if obligation.due_date else ""
+        responsible = str(obligation.department or obligation.contact or obligation.assignee or "")
+        details = "; ".join(part for part in (due, responsible) if part)
+        clauses.append(
+            {
+                "title": _("Obligation (%(side)s)") % {"side": obligation.get_side_display()},
+                "text": f"{obligation.description} ({details})"
+                if details
+                else obligation.description,
+            }
+        )
+    if contract.has_referral_clause:
+        clauses.append({"title": _("Recommendations"), "text": contract.referral_terms})
+    signatories = [
+        f"{c.full_name} ({c.job_title})" if c.job_title else c.full_name
+        for c in contract.client_signatories.order_by("last_name", "pk")
+    ]
+    clauses.append(
+        {
+            "title": _("Signatures"),
+            "text": _("For us: %(ours)s. For the client: %(theirs)s.")
+            % {
+                "ours": _person(contract.our_signatory) or "—",
+                "theirs": ", ".join(signatories) or "—",
+            },
+        }
+    )
+    return clauses
 
 
 def contract_document_context(contract: Contract) -> dict[str, Any]:
-    """What a contract template needs (the documents app renders DOCX/PDF from it). Includes
-    the confidential value: the caller decides who may generate the document."""
+    """The context of the documents app's "contract" template (see docs/documents.md). Includes
+    the confidential value: `contract_generate_document` lets only those who see it generate."""
+    account = contract.account
+    details = ", ".join(part for part in (account.tax_number, account.registration_number) if part)
+    signatories = [c.full_name for c in contract.client_signatories.order_by("last_name", "pk")]
     return {
         "number": contract.number,
-        "type": contract.get_kind_display(),
-        "title": contract.title,
-        "status": contract.get_status_display(),
-        "client": {
-            "name": contract.account.name,
-            "legal_name": contract.account.legal_name or contract.account.name,
-            "tax_number": contract.account.tax_number,
-            "registration_number": contract.account.registration_number,
-        },
-        "other_parties": [
-            {"name": a.name, "legal_name": a.legal_name or a.name}
-            for a in contract.other_accounts.order_by("name")
-        ],
-        "our_signatory": (
-            contract.our_signatory.get_full_name() or contract.our_signatory.username
-            if contract.our_signatory
-            else ""
-        ),
-        "client_signatories": [
-            {"name": c.full_name, "job_title": c.job_title}
-            for c in contract.client_signatories.order_by("last_name", "pk")
-        ],
-        "start_date": contract.start_date,
-        "end_date": contract.end_date,
-        "signed_on": contract.signed_on,
-        "value": contract.value,
+        "date": contract.signed_on or timezone.localdate(),
+        "title": f"{contract.number} {contract.title}",
         "currency": contract.currency,
-        "is_auto_renewal": contract.is_auto_renewal,
-        "renewal_term_months": contract.renewal_term_months,
-        "notice_period_days": contract.notice_period_days,
-        "has_referral_clause": contract.has_referral_clause,
-        "referral_terms": contract.referral_terms,
-        "obligations": [
-            {
-                "side": o.get_side_display(),
-                "description": o.description,
-                "due_date": o.due_date,
-                "responsible": str(o.department or o.contact or o.assignee or ""),
-            }
-            for o in contract.obligations.order_by("side", "due_date", "pk")
-        ],
+        "seller": {
+            "name": getattr(settings, "KAM_COMPANY_NAME", ""),
+            "address": "",
+            "details": _person(contract.our_signatory),
+        },
+        "client": {
+            "name": account.legal_name or account.name,
+            "address": details,
+            "contact": ", ".join(signatories),
+        },
+        "lines": [],
+        "total": contract.value,
+        "notes": "",
+        "subject": contract.title,
+        "starts_on": contract.start_date,
+        "ends_on": contract.end_date,
+        "clauses": _clauses(contract),
     }
+
+
+@transaction.atomic
+def contract_generate_document(*, user: Any, contract: Contract, fmt: str) -> Document:
+    """Generate the contract as PDF or DOCX and store it on the contract (the documents app
+    serves it, with the contract's access). Only for users who may change the contract and see
+    its value (the document shows it); generating again adds the next version."""
+    _require(user, contract, "change")
+    if not access.can_see_confidential(user):
+        raise PermissionDeniedError(_("Only users who may see the contract's value generate it."))
+    if fmt not in ("pdf", "docx"):
+        raise ContractError(fields={"fmt": [_("Choose PDF or DOCX.")]})
+    return document_generate(
+        record=contract,
+        kind="contract",
+        template="contract",
+        context=contract_document_context(contract),
+        fmt=fmt,
+        actor=user,
+    )

@@ -14,10 +14,16 @@ from kam.accounts.models import Account
 from kam.accounts.permissions import access_account
 from kam.contracts import choices, exporting, selectors, services
 from kam.contracts.filters import ContractFilterSet
-from kam.contracts.forms import CloseObligationForm, ContractForm, ObligationForm, TransitionForm
+from kam.contracts.forms import (
+    CloseObligationForm,
+    ContractForm,
+    GenerateForm,
+    ObligationForm,
+    TransitionForm,
+)
 from kam.contracts.models import Contract
 from kam.contracts.permissions import access_contract, access_obligation
-from kam.core import access, tabular
+from kam.core import access, registry, tabular
 from kam.core.errors import ApplicationError, ConflictError, NotFoundError
 from kam.core.forms import apply_errors, rearm_after_conflict
 from kam.core.http import KamRequest
@@ -78,6 +84,8 @@ def _detail_context(request: KamRequest, contract: Contract, **extra: Any) -> di
         "audit": record_history(user=request.user, record=contract),
         "sees_value": _sees_value(request),
         "can_change": access.can(request.user, contract, "change"),
+        "successor": selectors.contract_successor(contract=contract),
+        "panels": registry.panels_for("contracts.contract", request.user),
         **_obligations_context(request, contract),
         **extra,
     }
@@ -140,6 +148,7 @@ def _initial(contract: Contract) -> dict[str, Any]:
         owner=contract.owner_id,
         our_signatory=contract.our_signatory_id,
         deal=contract.deal_id,
+        agreement=contract.agreement_id,
         other_accounts=list(contract.other_accounts.values_list("pk", flat=True)),
         client_signatories=list(contract.client_signatories.values_list("pk", flat=True)),
         version=contract.version,
@@ -198,6 +207,43 @@ def contract_transition(request: KamRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The contract is now %s.") % moved.get_status_display().lower())
     return redirect("contracts:contract_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def contract_renew(request: KamRequest, pk: int) -> HttpResponse:
+    """The "Renew" button: the successor contract's page, or the reason it was refused."""
+    contract = access_contract(user=request.user, contract_id=pk)
+    try:
+        successor = services.contract_renew(user=request.user, contract=contract)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("contracts:contract_detail", pk=pk)
+    messages.success(
+        request,
+        _("Contract %(new)s renews %(old)s.") % {"new": successor.number, "old": contract.number},
+    )
+    return redirect("contracts:contract_detail", pk=successor.pk)
+
+
+@login_required
+@require_POST
+def contract_generate(request: KamRequest, pk: int) -> HttpResponse:
+    """ "Generate PDF" / "Generate DOCX": the generated document's page (its download)."""
+    contract = access_contract(user=request.user, contract_id=pk)
+    form = GenerateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose PDF or DOCX."))
+        return redirect("contracts:contract_detail", pk=pk)
+    try:
+        document = services.contract_generate_document(
+            user=request.user, contract=contract, fmt=form.cleaned_data["fmt"]
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("contracts:contract_detail", pk=pk)
+    messages.success(request, _("Generated %s.") % document.title)
+    return redirect("documents:document_detail", pk=document.pk)
 
 
 @login_required

@@ -5,6 +5,7 @@ move says why), obligations added and closed in place, and department staff clos
 from __future__ import annotations
 
 import datetime
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -109,3 +110,38 @@ def test_department_staff_close_their_obligations_without_seeing_the_value(
     expect(page.locator(f"#obligation-{late.pk}")).to_contain_text("Reopen")
     late.refresh_from_db()
     assert (late.status, late.closed_by) == ("done", org.staff)
+
+
+def test_a_contract_is_renewed_by_its_successor_and_generated_as_pdf(
+    page: Page, url: Any, org: Any, login_as: Any, screenshot: Any, a11y_problems: Any
+) -> None:
+    from kam.catalog.tests.factories import AgreementFactory
+
+    account = AccountFactory(owner=org.owner, name="Baltic Pumps")
+    agreement = AgreementFactory(account=account, title="Key account 2026")
+    old = ContractFactory(
+        account=account,
+        number="R-7",
+        title="Pumps 2026",
+        status="active",
+        agreement=agreement,
+        start_date=datetime.date(2026, 1, 1),
+        end_date=datetime.date(2026, 12, 31),
+    )
+    ObligationFactory(contract=old, description="Service the pumps")
+    login_as(org.owner)
+    page.on("dialog", lambda dialog: dialog.accept())
+
+    page.goto(url(f"/contracts/{old.pk}/"))
+    expect(page.locator("#contract-agreement")).to_contain_text("Key account 2026")
+    page.get_by_role("button", name="Renew").click()
+    successor = Contract.objects.get(predecessor=old)
+    expect(page).to_have_url(url(f"/contracts/{successor.pk}/"))
+    expect(page.locator("#contract-predecessor")).to_have_text("R-7")
+    expect(page.locator("#contract-obligations")).to_contain_text("Service the pumps")
+    assert a11y_problems(page) == []
+    screenshot(page, "contract-successor")
+
+    page.get_by_role("button", name="Generate PDF").click()
+    expect(page).to_have_url(re.compile(r"/documents/\d+/$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text(successor.number)

@@ -28,6 +28,9 @@ _CONTRACT_OUTPUT = [
     "value",
     "currency",
     "deal",
+    "agreement",
+    "predecessor",
+    "successor",
     "is_auto_renewal",
     "renewal_term_months",
     "notice_period_days",
@@ -56,6 +59,9 @@ class ContractOutputSerializer(ConfidentialFieldsMixin, serializers.ModelSeriali
     allowed_statuses = serializers.ListField(
         child=serializers.ChoiceField(choices=choices.ContractStatus.choices), read_only=True
     )
+    successor: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Contract
@@ -81,6 +87,7 @@ class ContractInputSerializer(ConfidentialFieldsMixin, serializers.Serializer): 
     value = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, min_value=0)
     currency = serializers.CharField(max_length=3, min_length=3, required=False)
     deal = serializers.IntegerField(required=False, allow_null=True)
+    agreement = serializers.IntegerField(required=False, allow_null=True)
     is_auto_renewal = serializers.BooleanField(required=False)
     renewal_term_months = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=120
@@ -116,6 +123,10 @@ class ContractTransitionInputSerializer(serializers.Serializer):  # type: ignore
     status = serializers.CharField(max_length=32)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     signed_on = serializers.DateField(required=False, allow_null=True)
+    version = serializers.IntegerField(required=False, min_value=1)
+
+
+class ContractRenewInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
     version = serializers.IntegerField(required=False, min_value=1)
 
 

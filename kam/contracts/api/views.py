@@ -45,8 +45,10 @@ class ContractViewSet(
     filterset_class = ContractFilterSet
 
     def get_queryset(self) -> QuerySet[Contract]:
-        return selectors.contract_list(user=self.request.user).prefetch_related(
-            "other_accounts", "client_signatories"
+        return (
+            selectors.contract_list(user=self.request.user)
+            .select_related("successor")
+            .prefetch_related("other_accounts", "client_signatories")
         )
 
     def apply_update(self, instance: Any, expected: int, changes: dict[str, Any]) -> Any:
@@ -93,6 +95,28 @@ class ContractViewSet(
         return Response(
             self.get_serializer(self.get_queryset().get(pk=moved.pk)).data,
             headers={"ETag": etag(moved.version)},
+        )
+
+    @extend_schema(
+        request=s.ContractRenewInputSerializer, responses={201: s.ContractOutputSerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def renew(self, request: Request, pk: str | None = None) -> Response:
+        """Renew the contract by a successor (a new draft contract continuing its dates, parties
+        and open obligations); the old one becomes `renewed`. Answers the successor (201). A
+        refusal answers 400 `transition_refused` and changes nothing."""
+        contract = self.get_object()
+        data = s.ContractRenewInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        successor = services.contract_renew(
+            user=request.user,
+            contract=contract,
+            expected_version=data.validated_data.get("version"),
+        )
+        return Response(
+            self.get_serializer(self.get_queryset().get(pk=successor.pk)).data,
+            status=status.HTTP_201_CREATED,
+            headers={"ETag": etag(successor.version)},
         )
 
     @extend_schema(responses=s.StatusChangeOutputSerializer(many=True))

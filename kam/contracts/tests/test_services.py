@@ -476,11 +476,17 @@ def test_the_document_context_has_what_a_template_needs(org: Any) -> None:
     context = services.contract_document_context(contract)
 
     assert context["number"] == contract.number
-    assert context["client"]["legal_name"] == "Client LLC"
-    assert context["client_signatories"] == [{"name": signer.full_name, "job_title": "CEO"}]
-    assert (context["value"], context["currency"]) == (Decimal("120000.00"), "EUR")
-    assert context["referral_terms"] == "Two references a year"
-    assert context["obligations"][0]["responsible"] == "Logistics"
+    assert context["client"]["name"] == "Client LLC"
+    assert context["client"]["contact"] == signer.full_name
+    assert (context["total"], context["currency"]) == (Decimal("120000.00"), "EUR")
+    assert (context["starts_on"], context["ends_on"]) == (
+        datetime.date(2026, 1, 1),
+        datetime.date(2026, 12, 31),
+    )
+    clauses = {clause["title"]: clause["text"] for clause in context["clauses"]}
+    assert clauses["Recommendations"] == "Two references a year"
+    assert clauses["Obligation (Ours)"] == "Deliver (due 06/30/2026; Logistics)"
+    assert clauses["Signatures"] == f"For us: —. For the client: {signer.full_name} (CEO)."
 
 
 def test_moving_a_contract_to_another_client_checks_the_parties_kept(
