@@ -32,4 +32,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
         {"record_type": "sales.deal"},
         name="deal_panel",
     ),
+    path(
+        "documents/panel/contract/<int:pk>/",
+        views.record_panel,
+        {"record_type": "contracts.contract"},
+        name="contract_panel",
+    ),
 ]

@@ -17,6 +17,7 @@ PANELS = (
     ("accounts.account", "documents:account_panel"),
     ("sales.deal", "documents:deal_panel"),
     ("accounts.contact", "documents:contact_panel"),
+    ("contracts.contract", "documents:contract_panel"),
 )
 
 

@@ -219,6 +219,8 @@ MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
 # The largest file a user may upload (documents), in bytes; default 25 MiB.
 KAM_UPLOAD_MAX_BYTES = env.int("KAM_UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
+# Our company as it appears on generated quotes, contracts and order confirmations.
+KAM_COMPANY_NAME = env.str("KAM_COMPANY_NAME", default="")
 
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -244,3 +244,22 @@ def test_the_buttons_are_hidden_from_who_may_not_see_the_value(org: Any) -> None
     assert "Generate PDF" not in page
     assert str(SECRET) not in page
     assert _documents(contract) == []
+
+
+def test_the_contract_page_lists_its_documents_in_the_documents_panel(
+    org: Any, contract: Contract
+) -> None:
+    generated = services.contract_generate_document(user=org.owner, contract=contract, fmt="pdf")
+    owner, other = Client(), Client()
+    owner.force_login(org.owner)
+    other.force_login(org.other)
+
+    page = owner.get(f"/contracts/{contract.pk}/").content.decode()
+    panel = owner.get(f"/documents/panel/contract/{contract.pk}/")
+    refused = other.get(f"/documents/panel/contract/{contract.pk}/")
+
+    assert f"/documents/panel/contract/{contract.pk}/" in page
+    assert generated.title in panel.content.decode()
+    assert f"/documents/{generated.pk}/" in panel.content.decode()
+    assert refused.status_code == 404
+    assert generated.title not in refused.content.decode()
