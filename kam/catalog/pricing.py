@@ -150,7 +150,8 @@ def price_lines(
     """
     day = on or timezone.localdate()
     conditions = Conditions.load(account=account, lines=lines, on=day, channel=channel)
-    priced = tuple(conditions.price(request) for request in lines)
+    price = conditions.price
+    priced = tuple([price(request) for request in lines])
     currencies = sorted({line.currency for line in priced})
     if len(currencies) > 1:
         raise PricingError(
@@ -438,15 +439,15 @@ class Conditions:
         total = (rounded * quantity).quantize(CENT, rounding=ROUND_HALF_UP)
         vat_rate = product.vat_rate
         return PricedLine(
-            product_id=product.pk,
-            quantity=quantity,
-            currency=currency,
-            list_price=list_price,
-            unit_price=rounded,
-            total=total,
-            vat_rate=vat_rate,
-            tax=(total * vat_rate / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP),
-            steps=tuple(steps),
+            product.pk,
+            quantity,
+            currency,
+            list_price,
+            rounded,
+            total,
+            vat_rate,
+            (total * vat_rate / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP),
+            tuple(steps),
         )
 
     def _skip_price_list(self, currency: str) -> str:
