@@ -5,7 +5,15 @@ Contract for callers (orders, quotes, the API), stable while the rules behind it
     price_lines(account=..., lines=[PriceRequest(product, quantity), ...], on=date) -> PriceResult
 
 It is deterministic (same inputs, same prices) and explains itself: every `PricedLine` carries the
-ordered `steps` that turned the list price into the unit price.
+ordered `steps` that turned the list price into the unit price. A request's product is a `Product`
+or anything with the same pricing fields (`Priceable`): a caller holding only product ids loads
+them with `selectors.products_for_pricing` (one query, no model instances).
+
+Cost: a constant number of queries whatever the number of lines (the agreement, its line
+discounts, its price list's rules for these products, lines and all products, the running
+promotions and what they name), read as values, indexed once per call (rules by product, by
+line and for all products, ascending by quantity break); each step's label is made once per
+call and shared by the lines it applies to (benchmarks/pricing.py measures it).
 
 Precedence, for each line (docs/catalog.md has the worked examples):
 
