@@ -3,10 +3,11 @@ agreement in force for an account on a day, and the bonus a volume target earns.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Prefetch, Q, QuerySet
 
@@ -205,3 +206,26 @@ def bonus_for(
 def products_by_id(*, ids: list[int]) -> dict[int, Product]:
     """Live products by id, in one query (those missing are absent from the answer)."""
     return {product.pk: product for product in Product.objects.filter(pk__in=set(ids))}
+
+
+class PricingProduct(NamedTuple):
+    """What `pricing.price_lines` reads of a product, without building a model instance."""
+
+    pk: int
+    line_id: int | None
+    unit: str
+    list_price: Decimal
+    currency: str
+    vat_rate: Decimal
+
+
+def products_for_pricing(*, ids: Iterable[int]) -> dict[int, PricingProduct]:
+    """Live products by id with only what pricing reads, in one query (those missing are absent
+    from the answer): for a caller holding product ids that only prices them, e.g. a quote.
+    Several times cheaper than `products_by_id` for an order of hundreds of lines."""
+    rows = (
+        Product.objects.filter(pk__in=set(ids))
+        .order_by()
+        .values_list("pk", "line_id", "unit", "list_price", "currency", "vat_rate")
+    )
+    return {row[0]: PricingProduct._make(row) for row in rows}
