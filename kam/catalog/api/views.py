@@ -248,7 +248,7 @@ class PriceQuoteView(APIView):
         if not access.can_see_confidential(request.user):
             raise PermissionDeniedError(_("You may not see this account's special prices."))
         lines = data.validated_data["lines"]
-        products = selectors.products_by_id(ids=[line["product"] for line in lines])
+        products = selectors.products_for_pricing(ids=[line["product"] for line in lines])
         unknown = [
             {"product": [_("Unknown product %s.") % line["product"]]}
             if line["product"] not in products
