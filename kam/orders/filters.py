@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kam.orders.choices import ApprovalReason, ApprovalStatus, OrderStatus, TaskStatus
-from kam.orders.models import Approval, Order, OrderTask
+from kam.orders.models import Approval, BonusSettlement, Order, OrderTask
 from kam.orders.selectors import overdue_q
 
 
@@ -81,3 +81,19 @@ class OrderTaskFilterSet(django_filters.FilterSet):
     class Meta:
         model = OrderTask
         fields = ["status", "department", "order"]
+
+
+class BonusSettlementFilterSet(django_filters.FilterSet):
+    account = django_filters.NumberFilter(field_name="account", label=_("Account"))
+    agreement = django_filters.NumberFilter(field_name="agreement", label=_("Agreement"))
+    target = django_filters.NumberFilter(field_name="target", label=_("Volume target"))
+    period_end_from = django_filters.DateFilter(
+        field_name="period_end", lookup_expr="gte", label=_("Period ending from")
+    )
+    period_end_to = django_filters.DateFilter(
+        field_name="period_end", lookup_expr="lte", label=_("Period ending until")
+    )
+
+    class Meta:
+        model = BonusSettlement
+        fields = ["account", "agreement", "target"]

@@ -452,3 +452,89 @@ class AccountOrderStats(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id}: {self.repeat_orders_count}/{self.orders_count}"
+
+
+class BonusSettlement(TimeStampedModel):
+    """The bonus a volume target paid, frozen when its period was settled (once per target and
+    period): what was achieved (delivered net, in the target's currency), the tier reached and
+    the bonus amount. Created by `kam.orders.bonus.bonus_settle` (the beat task, or a head of
+    sales' "settle now"); never edited afterwards.
+    """
+
+    target = models.ForeignKey(
+        "catalog.VolumeTarget",
+        verbose_name=_("volume target"),
+        on_delete=models.PROTECT,
+        related_name="bonus_settlements",
+    )
+    agreement = models.ForeignKey(
+        "catalog.Agreement",
+        verbose_name=_("agreement"),
+        on_delete=models.PROTECT,
+        related_name="bonus_settlements",
+    )
+    # The agreement's account (the group's top for a group agreement): access follows it.
+    account = models.ForeignKey(
+        "accounts.Account",
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        related_name="bonus_settlements",
+    )
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    counted_until = models.DateField(_("deliveries counted until"))
+    currency = models.CharField(_("currency"), max_length=3)
+    achieved_amount = _money(_("achieved (net)"))
+    tier = models.ForeignKey(
+        "catalog.BonusTier",
+        verbose_name=_("tier reached"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    threshold_amount = models.DecimalField(
+        _("tier threshold"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    bonus_percent = models.DecimalField(
+        _("bonus (%)"), max_digits=5, decimal_places=2, default=ZERO
+    )
+    bonus_amount = _money(_("bonus"))
+    # Delivered amounts in other currencies than the target's, left out: {"USD": "120.00"}.
+    excluded = models.JSONField(_("left out (other currencies)"), default=dict, blank=True)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("settled by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects: ClassVar[Any] = KamQuerySet.as_manager()
+
+    access: ClassVar[AccessSpec] = AccessSpec(
+        via="account",
+        confidential=(
+            "achieved_amount",
+            "threshold_amount",
+            "bonus_percent",
+            "bonus_amount",
+            "excluded",
+        ),
+    )
+
+    class Meta:
+        ordering = ["-period_end", "-pk"]
+        verbose_name = _("bonus settlement")
+        constraints = [
+            # The claim: a second settlement of the same target and period fails here.
+            models.UniqueConstraint(
+                fields=["target", "period_start", "period_end"],
+                name="bonus_settlement_once_per_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target_id} {self.period_start}..{self.period_end}: {self.bonus_amount}"

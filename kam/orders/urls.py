@@ -18,5 +18,7 @@ urlpatterns = [
     path(
         "accounts/<int:pk>/orders-panel/", views.account_orders_panel, name="account_orders_panel"
     ),
+    path("accounts/<int:pk>/bonus-panel/", views.account_bonus_panel, name="account_bonus_panel"),
+    path("orders/bonus-targets/<int:pk>/settle/", views.bonus_settle, name="bonus_settle"),
     path("deals/<int:pk>/orders-panel/", views.deal_orders_panel, name="deal_orders_panel"),
 ]

@@ -19,8 +19,9 @@ from kam.core import access
 from kam.core.errors import ApplicationError, ConflictError
 from kam.core.forms import apply_errors
 from kam.core.http import KamRequest
-from kam.orders import selectors, services
+from kam.orders import bonus, selectors, services
 from kam.orders.choices import TRANSITIONS, ApprovalStatus, OrderStatus
+from kam.orders.errors import BonusError
 from kam.orders.filters import OrderFilterSet, OrderTaskFilterSet
 from kam.orders.forms import (
     DecisionForm,
@@ -341,3 +342,39 @@ def deal_orders_panel(request: KamRequest, pk: int) -> HttpResponse:
             "can_add": access.can(request.user, deal.account, "change"),
         },
     )
+
+
+def _bonus_panel(request: KamRequest, account: Any, **extra: Any) -> HttpResponse:
+    agreement, accruals = bonus.account_bonus(account=account, on=timezone.localdate())
+    return render(
+        request,
+        "orders/partials/_account_bonus.html",
+        {
+            "account": account,
+            "agreement": agreement,
+            "accruals": accruals,
+            "confidential": access.can_see_confidential(request.user),
+            "can_settle": bonus.can_settle(request.user),
+            **extra,
+        },
+    )
+
+
+@login_required
+def account_bonus_panel(request: KamRequest, pk: int) -> HttpResponse:
+    account = access_account(user=request.user, account_id=pk)
+    return _bonus_panel(request, account)
+
+
+@login_required
+@require_POST
+def bonus_settle(request: KamRequest, pk: int) -> HttpResponse:
+    """A head of sales settles a volume target now; answers the account's bonus panel again."""
+    account = access_account(user=request.user, account_id=request.POST.get("account"))
+    try:
+        bonus.bonus_settle_now(user=request.user, target_id=pk)
+    except BonusError as error:
+        return _bonus_panel(request, account, error=_message_of(error))
+    if not request.htmx:
+        return redirect("accounts:account_detail", pk=account.pk)
+    return _bonus_panel(request, account, settled=True)

@@ -7,7 +7,15 @@ from rest_framework import serializers
 from kam.catalog.models import Product
 from kam.core.api.mixins import ConfidentialFieldsMixin
 from kam.orders.choices import TASK_DEPARTMENT_KINDS, Decision, OrderStatus
-from kam.orders.models import Approval, Delivery, DeliveryLine, Order, OrderLine, OrderTask
+from kam.orders.models import (
+    Approval,
+    BonusSettlement,
+    Delivery,
+    DeliveryLine,
+    Order,
+    OrderLine,
+    OrderTask,
+)
 from kam.users.models import Department
 
 
@@ -225,3 +233,40 @@ class OrderTaskInputSerializer(serializers.Serializer):  # type: ignore[type-arg
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     due_date = serializers.DateField()
+
+
+class BonusSettlementOutputSerializer(ConfidentialFieldsMixin, serializers.ModelSerializer):
+    account_name = serializers.CharField(source="account.name", read_only=True)
+    agreement_title = serializers.CharField(source="agreement.title", read_only=True)
+    settled_by_name = serializers.CharField(
+        source="settled_by.username", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = BonusSettlement
+        fields = [
+            "id",
+            "target",
+            "agreement",
+            "agreement_title",
+            "account",
+            "account_name",
+            "period_start",
+            "period_end",
+            "counted_until",
+            "currency",
+            "achieved_amount",
+            "tier",
+            "threshold_amount",
+            "bonus_percent",
+            "bonus_amount",
+            "excluded",
+            "settled_by",
+            "settled_by_name",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class BonusSettleInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    target = serializers.IntegerField(min_value=1)
