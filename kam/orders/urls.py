@@ -15,6 +15,7 @@ urlpatterns = [
     path("orders/<int:pk>/transition/", views.order_transition, name="order_transition"),
     path("orders/<int:pk>/deliveries/", views.delivery_add, name="delivery_add"),
     path("orders/<int:pk>/tasks/", views.task_add, name="task_add"),
+    path("orders/<int:pk>/confirmations/", views.order_confirmations, name="order_confirmations"),
     path(
         "accounts/<int:pk>/orders-panel/", views.account_orders_panel, name="account_orders_panel"
     ),

@@ -19,7 +19,8 @@ from kam.core import access
 from kam.core.errors import ApplicationError, ConflictError
 from kam.core.forms import apply_errors
 from kam.core.http import KamRequest
-from kam.orders import bonus, selectors, services
+from kam.documents.errors import TemplateError
+from kam.orders import bonus, confirmations, selectors, services
 from kam.orders.choices import TRANSITIONS, ApprovalStatus, OrderStatus
 from kam.orders.errors import BonusError
 from kam.orders.filters import OrderFilterSet, OrderTaskFilterSet
@@ -378,3 +379,29 @@ def bonus_settle(request: KamRequest, pk: int) -> HttpResponse:
     if not request.htmx:
         return redirect("accounts:account_detail", pk=account.pk)
     return _bonus_panel(request, account, settled=True)
+
+
+@login_required
+def order_confirmations(request: KamRequest, pk: int) -> HttpResponse:
+    """The order page's confirmations (GET) and "generate" (POST `fmt`: pdf or docx)."""
+    order = access_order(user=request.user, order_id=pk)
+    error = ""
+    if request.method == "POST":
+        try:
+            confirmations.order_confirmation_generate(
+                user=request.user, order=order, fmt=request.POST.get("fmt", "pdf")
+            )
+        except TemplateError as refused:
+            error = _message_of(refused)
+        if not request.htmx and not error:
+            return redirect("orders:order_detail", pk=order.pk)
+    return render(
+        request,
+        "orders/partials/_order_confirmations.html",
+        {
+            "order": order,
+            "confirmations": list(confirmations.order_confirmations(order=order)),
+            "can_change": access.can(request.user, order, "change"),
+            "error": error,
+        },
+    )

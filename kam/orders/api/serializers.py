@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
+from django.urls import reverse
 from rest_framework import serializers
 
 from kam.catalog.models import Product
@@ -270,3 +272,20 @@ class BonusSettlementOutputSerializer(ConfidentialFieldsMixin, serializers.Model
 
 class BonusSettleInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
     target = serializers.IntegerField(min_value=1)
+
+
+class ConfirmationInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    fmt = serializers.ChoiceField(choices=["pdf", "docx"], default="pdf")
+
+
+class ConfirmationOutputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """The generated confirmation: the document, its current version and where to fetch it."""
+
+    document = serializers.IntegerField(source="pk")
+    title = serializers.CharField()
+    version = serializers.IntegerField(source="current_version.number")
+    filename = serializers.CharField(source="current_version.filename", default="")
+    download_url = serializers.SerializerMethodField()
+
+    def get_download_url(self, document: Any) -> str:
+        return reverse("documents:download", args=[document.pk, document.current_version.number])

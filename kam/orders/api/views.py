@@ -14,7 +14,7 @@ from kam.accounts.permissions import access_account
 from kam.core import access
 from kam.core.api.mixins import ETagMixin, VersionedUpdateMixin, etag
 from kam.core.errors import PermissionDeniedError
-from kam.orders import bonus, selectors, services
+from kam.orders import bonus, confirmations, selectors, services
 from kam.orders.api import serializers as s
 from kam.orders.errors import OrderError
 from kam.orders.filters import (
@@ -182,6 +182,24 @@ class OrderViewSet(
             lines=[(row["line"], row["quantity"]) for row in values["lines"]],
         )
         return Response(s.DeliveryOutputSerializer(delivery).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=s.ConfirmationInputSerializer, responses={201: s.ConfirmationOutputSerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def confirmation(self, request: Request, pk: str | None = None) -> Response:
+        """Generate the order confirmation (`fmt`: pdf, the default, or docx) and store it on
+        the order: the next version of its confirmation document."""
+        order = self.get_object()
+        data = s.ConfirmationInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        document = confirmations.order_confirmation_generate(
+            user=request.user, order=order, fmt=data.validated_data["fmt"]
+        )
+        return Response(
+            s.ConfirmationOutputSerializer(document, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
