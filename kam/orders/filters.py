@@ -77,10 +77,11 @@ class OrderTaskFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=TaskStatus.choices, label=_("Status"))
     department = django_filters.NumberFilter(field_name="department", label=_("Department"))
     order = django_filters.NumberFilter(field_name="order", label=_("Order"))
+    contract = django_filters.NumberFilter(field_name="contract", label=_("Contract"))
 
     class Meta:
         model = OrderTask
-        fields = ["status", "department", "order"]
+        fields = ["status", "department", "order", "contract"]
 
 
 class BonusSettlementFilterSet(django_filters.FilterSet):

@@ -372,9 +372,30 @@ class Approval(TimeStampedModel):
 
 
 class OrderTask(VersionedModel):
-    """An internal task an order gives a department (pack, invoice, produce, review)."""
+    """An internal task an order or a contract gives a department (pack, invoice, produce,
+    review): exactly one of `order` and `contract` is set; `account` is theirs (kept by the
+    services, moved by an account merge) so the task inherits the account's access."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="tasks")
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.CASCADE, related_name="tasks"
+    )
+    contract = models.ForeignKey(
+        "contracts.Contract",
+        verbose_name=_("contract"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="internal_tasks",
+    )
+    account = models.ForeignKey(
+        "accounts.Account",
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="internal_tasks",
+        editable=False,
+    )
     department = models.ForeignKey(
         "users.Department",
         verbose_name=_("department"),
@@ -410,8 +431,11 @@ class OrderTask(VersionedModel):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
     escalated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    # The order's people through the order; the department's staff through `department`.
-    access: ClassVar[AccessSpec] = AccessSpec(via="order", department="department")
+    # The account's people through the account (an order's or a contract's); the order's owner
+    # (and his team lead) as on the order; the department's staff through `department`.
+    access: ClassVar[AccessSpec] = AccessSpec(
+        via="account", owner="order__owner", department="department"
+    )
 
     class Meta:
         ordering = ["status", "due_date", "pk"]
@@ -422,6 +446,13 @@ class OrderTask(VersionedModel):
                 fields=["due_date"],
                 condition=models.Q(status="open", escalated_at__isnull=True),
                 name="order_task_escalation_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(order__isnull=False, contract__isnull=True)
+                | models.Q(order__isnull=True, contract__isnull=False),
+                name="order_task_order_or_contract",
             ),
         ]
 

@@ -197,7 +197,17 @@ def orders_by_id(ids: list[int]) -> dict[int, Order]:
 def task_list(*, user: Any) -> QuerySet[OrderTask]:
     return (
         OrderTask.objects.visible_to(user)
-        .filter(order__deleted_at__isnull=True)
-        .select_related("order", "order__account", "department", "closed_by")
+        .filter(order__deleted_at__isnull=True, contract__deleted_at__isnull=True)
+        .select_related("order", "contract", "account", "department", "closed_by")
+        .order_by("status", "due_date", "pk")
+    )
+
+
+def contract_tasks(*, user: Any, contract: Any) -> list[OrderTask]:
+    """The internal tasks of a contract that `user` may see (open first, then by due date)."""
+    return list(
+        OrderTask.objects.visible_to(user)
+        .filter(contract=contract)
+        .select_related("department", "closed_by")
         .order_by("status", "due_date", "pk")
     )

@@ -728,12 +728,62 @@ def order_task_create(
     _require_writer(user)
     if not access.can(user, order, "change"):
         raise NotFoundError()
+    return _task_create(
+        user=user,
+        department=department,
+        title=title,
+        due_date=due_date,
+        description=description,
+        order=order,
+        account_id=order.account_id,
+    )
+
+
+@transaction.atomic
+def contract_task_create(
+    *,
+    user: Any,
+    contract: Any,
+    department: Department,
+    title: str,
+    due_date: date,
+    description: str = "",
+) -> OrderTask:
+    """Give a department a task about a contract (from the contract page); `user` must be
+    allowed to change the contract (else NotFound)."""
+    _require_writer(user)
+    if not access.can(user, contract, "change"):
+        raise NotFoundError()
+    return _task_create(
+        user=user,
+        department=department,
+        title=title,
+        due_date=due_date,
+        description=description,
+        contract=contract,
+        account_id=contract.account_id,
+    )
+
+
+def _task_create(
+    *,
+    user: Any,
+    department: Department,
+    title: str,
+    due_date: date,
+    description: str,
+    account_id: int,
+    order: Order | None = None,
+    contract: Any = None,
+) -> OrderTask:
     if not isinstance(department, Department) or department.deleted_at is not None:
         raise _invalid({"department": [_("Choose a department.")]})
     if department.kind not in TASK_DEPARTMENT_KINDS:
         raise _invalid({"department": [_("Tasks go to logistics, finance, production or legal.")]})
     task = OrderTask(
         order=order,
+        contract=contract,
+        account_id=account_id,
         department=department,
         title=(title or "").strip(),
         due_date=due_date,

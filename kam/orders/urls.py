@@ -21,5 +21,8 @@ urlpatterns = [
     ),
     path("accounts/<int:pk>/bonus-panel/", views.account_bonus_panel, name="account_bonus_panel"),
     path("orders/bonus-targets/<int:pk>/settle/", views.bonus_settle, name="bonus_settle"),
+    path(
+        "contracts/<int:pk>/tasks-panel/", views.contract_tasks_panel, name="contract_tasks_panel"
+    ),
     path("deals/<int:pk>/orders-panel/", views.deal_orders_panel, name="deal_orders_panel"),
 ]

@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kam.accounts.permissions import access_account
+from kam.contracts.permissions import access_contract
 from kam.core import access
-from kam.core.errors import ApplicationError, ConflictError
+from kam.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from kam.core.forms import apply_errors
 from kam.core.http import KamRequest
 from kam.documents.errors import TemplateError
@@ -311,7 +312,7 @@ def task_close(request: KamRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Task done."))
     target = request.POST.get("next")
-    if target == "order":
+    if target == "order" and task.order_id:
         return redirect("orders:order_detail", pk=task.order_id)
     return redirect("orders:task_list")
 
@@ -405,3 +406,37 @@ def order_confirmations(request: KamRequest, pk: int) -> HttpResponse:
             "error": error,
         },
     )
+
+
+@login_required
+def contract_tasks_panel(request: KamRequest, pk: int) -> HttpResponse:
+    """The contract page's panel: the contract's internal tasks and (POST) a new one."""
+    contract = access_contract(user=request.user, contract_id=pk)
+    can_change = access.can(request.user, contract, "change")
+    form = TaskForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if not can_change:
+            raise PermissionDeniedError()
+        if form.is_valid():
+            try:
+                services.contract_task_create(
+                    user=request.user, contract=contract, **form.cleaned_data
+                )
+            except ApplicationError as error:
+                apply_errors(form, error)
+                status = 400
+            else:
+                if not request.htmx:
+                    return redirect("contracts:contract_detail", pk=contract.pk)
+                form = TaskForm()
+        else:
+            status = 400
+    context = {
+        "contract": contract,
+        "tasks": selectors.contract_tasks(user=request.user, contract=contract),
+        "form": form,
+        "can_change": can_change,
+        "today": timezone.localdate(),
+    }
+    return render(request, "orders/partials/_contract_tasks.html", context, status=status)

@@ -158,6 +158,16 @@ def connect() -> None:
             visible=_sees_orders,
         )
     )
+    registry.register_panel(
+        registry.Panel(
+            key="orders.contract_tasks",
+            title=gettext_lazy("Internal tasks"),
+            model="contracts.contract",
+            url_name="orders:contract_tasks_panel",
+            order=40,
+            visible=_sees_orders,
+        )
+    )
     for field, key, kind, title, icon in (
         (
             "created_at",

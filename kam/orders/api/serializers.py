@@ -201,8 +201,9 @@ class TransitionOutputSerializer(serializers.Serializer):  # type: ignore[type-a
 class OrderTaskOutputSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     """No amounts: department staff read tasks without the order's money."""
 
-    order_number = serializers.CharField(source="order.number", read_only=True)
-    account_name = serializers.CharField(source="order.account.name", read_only=True)
+    order_number = serializers.CharField(source="order.number", read_only=True, allow_null=True)
+    contract_title = serializers.CharField(source="contract", read_only=True, allow_null=True)
+    account_name = serializers.CharField(source="account.name", read_only=True, allow_null=True)
     department_name = serializers.CharField(source="department.name", read_only=True)
 
     class Meta:
@@ -211,6 +212,9 @@ class OrderTaskOutputSerializer(serializers.ModelSerializer):  # type: ignore[ty
             "id",
             "order",
             "order_number",
+            "contract",
+            "contract_title",
+            "account",
             "account_name",
             "department",
             "department_name",
