@@ -381,7 +381,7 @@ def bonuses_settle_due(*, today: date | None = None) -> dict[str, int]:
     claimed once; returns how many were settled and how many were already settled."""
     day = today or timezone.localdate()
     settled = skipped = 0
-    for target in targets_due(today=day).iterator():
+    for target in list(targets_due(today=day)):
         if bonus_settle(target=target, today=day) is None:
             skipped += 1
         else:

@@ -299,3 +299,12 @@ def test_panel_settle_now_refused_to_the_owner(org: Any, setup: dict[str, Any]) 
 def test_bonus_panel_is_registered(org: Any) -> None:
     keys = [p.key for p in registry.panels_for("accounts.account", org.owner)]
     assert "orders.account_bonus" in keys
+
+
+def test_schema_has_the_bonus_and_confirmation_endpoints(org: Any, api_as: Any) -> None:
+    response = api_as(org.admin).get("/api/schema/")
+
+    assert response.status_code == 200
+    assert b"/api/v1/bonus-settlements/settle/" in response.content
+    assert b"/api/v1/bonus-settlements/{id}/" in response.content
+    assert b"/api/v1/orders/{id}/confirmation/" in response.content
