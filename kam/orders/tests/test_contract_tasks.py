@@ -321,3 +321,24 @@ def test_api_lists_contract_tasks_with_their_contract(
     assert (row["contract"], row["contract_title"]) == (contract.pk, "C-2026-0007 Frame supply")
     assert (row["account"], row["account_name"]) == (account.pk, "Acme")
     assert api_as(org.other).get(f"/api/v1/order-tasks/{task.pk}/").status_code == 404
+
+
+def test_the_data_migration_gives_old_tasks_their_orders_account(
+    org: Any, account: Account, contract: Contract
+) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("kam.orders.migrations.0004_fill_order_task_accounts")
+    order = make_order(user=org.owner, account=account)
+    old = services.order_task_create(
+        user=org.owner, order=order, department=org.logistics, title="Pack", due_date=DUE
+    )
+    from_contract = _create(org, contract)
+    OrderTask.objects.filter(pk=old.pk).update(account=None)
+
+    migration.fill(apps, None)
+
+    assert OrderTask.objects.get(pk=old.pk).account_id == account.pk
+    assert OrderTask.objects.get(pk=from_contract.pk).account_id == account.pk
