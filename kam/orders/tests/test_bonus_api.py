@@ -308,3 +308,20 @@ def test_schema_has_the_bonus_and_confirmation_endpoints(org: Any, api_as: Any) 
     assert b"/api/v1/bonus-settlements/settle/" in response.content
     assert b"/api/v1/bonus-settlements/{id}/" in response.content
     assert b"/api/v1/orders/{id}/confirmation/" in response.content
+
+
+def test_panel_on_a_subsidiary_names_the_group_agreement(org: Any, setup: dict[str, Any]) -> None:
+    child = AccountFactory(owner=org.owner, name="Child", parent=setup["top"])
+
+    page = _client(org.owner).get(f"/accounts/{child.pk}/bonus-panel/").content.decode()
+
+    assert "inherited from Top" in page
+    assert "700.00 EUR" in page  # the group's deliveries count
+
+
+def test_panel_without_an_agreement(org: Any) -> None:
+    lone = AccountFactory(owner=org.owner)
+
+    page = _client(org.owner).get(f"/accounts/{lone.pk}/bonus-panel/").content.decode()
+
+    assert "No key-account agreement in force." in page
