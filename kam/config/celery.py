@@ -45,5 +45,11 @@ app.conf.beat_schedule = {
         "task": "kam.orders.tasks.send_order_alerts_task",
         "schedule": 60 * 60,
     },
+    # Volume bonuses whose period has ended: each target settled once (a unique claim), the
+    # account owner notified; a doubled run settles nothing twice.
+    "settle-bonuses": {
+        "task": "kam.orders.tasks.settle_bonuses_task",
+        "schedule": 60 * 60 * 6,
+    },
 }
 app.autodiscover_tasks()

@@ -41,6 +41,7 @@ def _due_tasks(today: date) -> list[int]:
         escalated_at__isnull=True,
         due_date__lt=today,
         order__deleted_at__isnull=True,
+        contract__deleted_at__isnull=True,
     )
     return list(rows.order_by("due_date", "pk").values_list("pk", flat=True)[:BATCH])
 
@@ -96,16 +97,24 @@ def _claim_task(pk: int, *, now: datetime, today: date) -> bool:
         ).update(escalated_at=now)
         if not claimed:
             return False
-        task = OrderTask.objects.select_related("order__account__owner", "department").get(pk=pk)
-        owner = task.order.account.owner
+        task = OrderTask.objects.select_related(
+            "account__owner", "order", "contract", "department"
+        ).get(pk=pk)
+        if task.account is None:  # a task from before accounts were kept: nobody to tell
+            return False
+        owner = task.account.owner
         with translation.override(owner.language or settings.LANGUAGE_CODE):
             title = _("Overdue %(department)s task on %(number)s: %(title)s") % {
                 "department": task.department.name,
-                "number": task.order.number,
+                "number": task.order.number if task.order else str(task.contract),
                 "title": task.title,
             }
             body = _("It was due %(day)s.") % {"day": _day(task.due_date)}
-        url = reverse("orders:order_detail", args=[task.order_id])
+        url = (
+            reverse("orders:order_detail", args=[task.order_id])
+            if task.order_id
+            else reverse("contracts:contract_detail", args=[task.contract_id])
+        )
         return _notify(owner, title, body, url)
 
 

@@ -21,3 +21,7 @@ class ApprovalRequiredError(OrderError):
 
 class ApprovalError(ApplicationError):
     code = "approval_invalid"
+
+
+class BonusError(ApplicationError):
+    code = "bonus_invalid"

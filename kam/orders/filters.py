@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kam.orders.choices import ApprovalReason, ApprovalStatus, OrderStatus, TaskStatus
-from kam.orders.models import Approval, Order, OrderTask
+from kam.orders.models import Approval, BonusSettlement, Order, OrderTask
 from kam.orders.selectors import overdue_q
 
 
@@ -77,7 +77,24 @@ class OrderTaskFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=TaskStatus.choices, label=_("Status"))
     department = django_filters.NumberFilter(field_name="department", label=_("Department"))
     order = django_filters.NumberFilter(field_name="order", label=_("Order"))
+    contract = django_filters.NumberFilter(field_name="contract", label=_("Contract"))
 
     class Meta:
         model = OrderTask
-        fields = ["status", "department", "order"]
+        fields = ["status", "department", "order", "contract"]
+
+
+class BonusSettlementFilterSet(django_filters.FilterSet):
+    account = django_filters.NumberFilter(field_name="account", label=_("Account"))
+    agreement = django_filters.NumberFilter(field_name="agreement", label=_("Agreement"))
+    target = django_filters.NumberFilter(field_name="target", label=_("Volume target"))
+    period_end_from = django_filters.DateFilter(
+        field_name="period_end", lookup_expr="gte", label=_("Period ending from")
+    )
+    period_end_to = django_filters.DateFilter(
+        field_name="period_end", lookup_expr="lte", label=_("Period ending until")
+    )
+
+    class Meta:
+        model = BonusSettlement
+        fields = ["account", "agreement", "target"]

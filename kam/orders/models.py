@@ -372,9 +372,30 @@ class Approval(TimeStampedModel):
 
 
 class OrderTask(VersionedModel):
-    """An internal task an order gives a department (pack, invoice, produce, review)."""
+    """An internal task an order or a contract gives a department (pack, invoice, produce,
+    review): exactly one of `order` and `contract` is set; `account` is theirs (kept by the
+    services, moved by an account merge) so the task inherits the account's access."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="tasks")
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.CASCADE, related_name="tasks"
+    )
+    contract = models.ForeignKey(
+        "contracts.Contract",
+        verbose_name=_("contract"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="internal_tasks",
+    )
+    account = models.ForeignKey(
+        "accounts.Account",
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="internal_tasks",
+        editable=False,
+    )
     department = models.ForeignKey(
         "users.Department",
         verbose_name=_("department"),
@@ -410,8 +431,11 @@ class OrderTask(VersionedModel):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
     escalated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    # The order's people through the order; the department's staff through `department`.
-    access: ClassVar[AccessSpec] = AccessSpec(via="order", department="department")
+    # The account's people through the account (an order's or a contract's); the order's owner
+    # (and his team lead) as on the order; the department's staff through `department`.
+    access: ClassVar[AccessSpec] = AccessSpec(
+        via="account", owner="order__owner", department="department"
+    )
 
     class Meta:
         ordering = ["status", "due_date", "pk"]
@@ -422,6 +446,13 @@ class OrderTask(VersionedModel):
                 fields=["due_date"],
                 condition=models.Q(status="open", escalated_at__isnull=True),
                 name="order_task_escalation_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(order__isnull=False, contract__isnull=True)
+                | models.Q(order__isnull=True, contract__isnull=False),
+                name="order_task_order_or_contract",
             ),
         ]
 
@@ -452,3 +483,89 @@ class AccountOrderStats(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id}: {self.repeat_orders_count}/{self.orders_count}"
+
+
+class BonusSettlement(TimeStampedModel):
+    """The bonus a volume target paid, frozen when its period was settled (once per target and
+    period): what was achieved (delivered net, in the target's currency), the tier reached and
+    the bonus amount. Created by `kam.orders.bonus.bonus_settle` (the beat task, or a head of
+    sales' "settle now"); never edited afterwards.
+    """
+
+    target = models.ForeignKey(
+        "catalog.VolumeTarget",
+        verbose_name=_("volume target"),
+        on_delete=models.PROTECT,
+        related_name="bonus_settlements",
+    )
+    agreement = models.ForeignKey(
+        "catalog.Agreement",
+        verbose_name=_("agreement"),
+        on_delete=models.PROTECT,
+        related_name="bonus_settlements",
+    )
+    # The agreement's account (the group's top for a group agreement): access follows it.
+    account = models.ForeignKey(
+        "accounts.Account",
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        related_name="bonus_settlements",
+    )
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    counted_until = models.DateField(_("deliveries counted until"))
+    currency = models.CharField(_("currency"), max_length=3)
+    achieved_amount = _money(_("achieved (net)"))
+    tier = models.ForeignKey(
+        "catalog.BonusTier",
+        verbose_name=_("tier reached"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    threshold_amount = models.DecimalField(
+        _("tier threshold"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    bonus_percent = models.DecimalField(
+        _("bonus (%)"), max_digits=5, decimal_places=2, default=ZERO
+    )
+    bonus_amount = _money(_("bonus"))
+    # Delivered amounts in other currencies than the target's, left out: {"USD": "120.00"}.
+    excluded = models.JSONField(_("left out (other currencies)"), default=dict, blank=True)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("settled by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects: ClassVar[Any] = KamQuerySet.as_manager()
+
+    access: ClassVar[AccessSpec] = AccessSpec(
+        via="account",
+        confidential=(
+            "achieved_amount",
+            "threshold_amount",
+            "bonus_percent",
+            "bonus_amount",
+            "excluded",
+        ),
+    )
+
+    class Meta:
+        ordering = ["-period_end", "-pk"]
+        verbose_name = _("bonus settlement")
+        constraints = [
+            # The claim: a second settlement of the same target and period fails here.
+            models.UniqueConstraint(
+                fields=["target", "period_start", "period_end"],
+                name="bonus_settlement_once_per_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target_id} {self.period_start}..{self.period_end}: {self.bonus_amount}"

@@ -12,6 +12,7 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Prefetch, Q
 from django.utils import timezone
 
 from kam.accounts.models import Account
+from kam.catalog.selectors import agreement_for
 from kam.core import access
 from kam.core.registry import TimelineCursor
 from kam.core.roles import Role
@@ -49,15 +50,21 @@ DEFAULT_DISCOUNT_LIMITS: dict[str, Decimal] = {
 class CreditLimit:
     amount: Decimal
     currency: str
-    source: str  # "account": Account.credit_limit; later "agreement": a key-account agreement
+    source: str  # "agreement": the key-account agreement's; "account": Account.credit_limit
 
 
 def credit_limit_for(account: Account, on: date) -> CreditLimit | None:
     """The credit limit that applies to `account` on day `on`, or None when it has none.
 
-    The one place the limit is looked up: a key-account agreement valid on `on` will take
-    precedence over the account's own limit here, without changing the callers.
+    The one place the limit is looked up: the approved key-account agreement in force on `on`
+    (the account's own, else its group's, `catalog.selectors.agreement_for`) takes precedence
+    when it sets a limit; otherwise the account's own limit.
     """
+    agreement = agreement_for(account=account, on=on)
+    if agreement is not None and agreement.credit_limit is not None:
+        return CreditLimit(
+            amount=agreement.credit_limit, currency=agreement.currency, source="agreement"
+        )
     if account.credit_limit is None:
         return None
     return CreditLimit(amount=account.credit_limit, currency=account.currency, source="account")
@@ -190,7 +197,17 @@ def orders_by_id(ids: list[int]) -> dict[int, Order]:
 def task_list(*, user: Any) -> QuerySet[OrderTask]:
     return (
         OrderTask.objects.visible_to(user)
-        .filter(order__deleted_at__isnull=True)
-        .select_related("order", "order__account", "department", "closed_by")
+        .filter(order__deleted_at__isnull=True, contract__deleted_at__isnull=True)
+        .select_related("order", "contract", "account", "department", "closed_by")
+        .order_by("status", "due_date", "pk")
+    )
+
+
+def contract_tasks(*, user: Any, contract: Any) -> list[OrderTask]:
+    """The internal tasks of a contract that `user` may see (open first, then by due date)."""
+    return list(
+        OrderTask.objects.visible_to(user)
+        .filter(contract=contract)
+        .select_related("department", "closed_by")
         .order_by("status", "due_date", "pk")
     )

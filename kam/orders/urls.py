@@ -15,8 +15,14 @@ urlpatterns = [
     path("orders/<int:pk>/transition/", views.order_transition, name="order_transition"),
     path("orders/<int:pk>/deliveries/", views.delivery_add, name="delivery_add"),
     path("orders/<int:pk>/tasks/", views.task_add, name="task_add"),
+    path("orders/<int:pk>/confirmations/", views.order_confirmations, name="order_confirmations"),
     path(
         "accounts/<int:pk>/orders-panel/", views.account_orders_panel, name="account_orders_panel"
+    ),
+    path("accounts/<int:pk>/bonus-panel/", views.account_bonus_panel, name="account_bonus_panel"),
+    path("orders/bonus-targets/<int:pk>/settle/", views.bonus_settle, name="bonus_settle"),
+    path(
+        "contracts/<int:pk>/tasks-panel/", views.contract_tasks_panel, name="contract_tasks_panel"
     ),
     path("deals/<int:pk>/orders-panel/", views.deal_orders_panel, name="deal_orders_panel"),
 ]

@@ -15,12 +15,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kam.accounts.permissions import access_account
+from kam.contracts.permissions import access_contract
 from kam.core import access
-from kam.core.errors import ApplicationError, ConflictError
+from kam.core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from kam.core.forms import apply_errors
 from kam.core.http import KamRequest
-from kam.orders import selectors, services
+from kam.documents.errors import TemplateError
+from kam.orders import bonus, confirmations, selectors, services
 from kam.orders.choices import TRANSITIONS, ApprovalStatus, OrderStatus
+from kam.orders.errors import BonusError
 from kam.orders.filters import OrderFilterSet, OrderTaskFilterSet
 from kam.orders.forms import (
     DecisionForm,
@@ -309,7 +312,7 @@ def task_close(request: KamRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Task done."))
     target = request.POST.get("next")
-    if target == "order":
+    if target == "order" and task.order_id:
         return redirect("orders:order_detail", pk=task.order_id)
     return redirect("orders:task_list")
 
@@ -341,3 +344,99 @@ def deal_orders_panel(request: KamRequest, pk: int) -> HttpResponse:
             "can_add": access.can(request.user, deal.account, "change"),
         },
     )
+
+
+def _bonus_panel(request: KamRequest, account: Any, **extra: Any) -> HttpResponse:
+    agreement, accruals = bonus.account_bonus(account=account, on=timezone.localdate())
+    return render(
+        request,
+        "orders/partials/_account_bonus.html",
+        {
+            "account": account,
+            "agreement": agreement,
+            "accruals": accruals,
+            "confidential": access.can_see_confidential(request.user),
+            "can_settle": bonus.can_settle(request.user),
+            **extra,
+        },
+    )
+
+
+@login_required
+def account_bonus_panel(request: KamRequest, pk: int) -> HttpResponse:
+    account = access_account(user=request.user, account_id=pk)
+    return _bonus_panel(request, account)
+
+
+@login_required
+@require_POST
+def bonus_settle(request: KamRequest, pk: int) -> HttpResponse:
+    """A head of sales settles a volume target now; answers the account's bonus panel again."""
+    account = access_account(user=request.user, account_id=request.POST.get("account"))
+    try:
+        bonus.bonus_settle_now(user=request.user, target_id=pk)
+    except BonusError as error:
+        return _bonus_panel(request, account, error=_message_of(error))
+    if not request.htmx:
+        return redirect("accounts:account_detail", pk=account.pk)
+    return _bonus_panel(request, account, settled=True)
+
+
+@login_required
+def order_confirmations(request: KamRequest, pk: int) -> HttpResponse:
+    """The order page's confirmations (GET) and "generate" (POST `fmt`: pdf or docx)."""
+    order = access_order(user=request.user, order_id=pk)
+    error = ""
+    if request.method == "POST":
+        try:
+            confirmations.order_confirmation_generate(
+                user=request.user, order=order, fmt=request.POST.get("fmt", "pdf")
+            )
+        except TemplateError as refused:
+            error = _message_of(refused)
+        if not request.htmx and not error:
+            return redirect("orders:order_detail", pk=order.pk)
+    return render(
+        request,
+        "orders/partials/_order_confirmations.html",
+        {
+            "order": order,
+            "confirmations": list(confirmations.order_confirmations(order=order)),
+            "can_change": access.can(request.user, order, "change"),
+            "error": error,
+        },
+    )
+
+
+@login_required
+def contract_tasks_panel(request: KamRequest, pk: int) -> HttpResponse:
+    """The contract page's panel: the contract's internal tasks and (POST) a new one."""
+    contract = access_contract(user=request.user, contract_id=pk)
+    can_change = access.can(request.user, contract, "change")
+    form = TaskForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if not can_change:
+            raise PermissionDeniedError()
+        if form.is_valid():
+            try:
+                services.contract_task_create(
+                    user=request.user, contract=contract, **form.cleaned_data
+                )
+            except ApplicationError as error:
+                apply_errors(form, error)
+                status = 400
+            else:
+                if not request.htmx:
+                    return redirect("contracts:contract_detail", pk=contract.pk)
+                form = TaskForm()
+        else:
+            status = 400
+    context = {
+        "contract": contract,
+        "tasks": selectors.contract_tasks(user=request.user, contract=contract),
+        "form": form,
+        "can_change": can_change,
+        "today": timezone.localdate(),
+    }
+    return render(request, "orders/partials/_contract_tasks.html", context, status=status)

@@ -83,6 +83,7 @@ def connect() -> None:
     from kam.orders import selectors
     from kam.orders.models import (
         Approval,
+        BonusSettlement,
         Delivery,
         DiscountLimit,
         Order,
@@ -96,6 +97,7 @@ def connect() -> None:
     core_audit.register(Approval)
     core_audit.register(OrderTask, exclude=("escalated_at",))
     core_audit.register(DiscountLimit)
+    core_audit.register(BonusSettlement, exclude=("notified_at",))
     registry.register_nav(
         registry.NavItem(
             "orders",
@@ -143,6 +145,26 @@ def connect() -> None:
             model="sales.deal",
             url_name="orders:deal_orders_panel",
             order=30,
+            visible=_sees_orders,
+        )
+    )
+    registry.register_panel(
+        registry.Panel(
+            key="orders.account_bonus",
+            title=gettext_lazy("Volume bonus"),
+            model="accounts.account",
+            url_name="orders:account_bonus_panel",
+            order=31,
+            visible=_sees_orders,
+        )
+    )
+    registry.register_panel(
+        registry.Panel(
+            key="orders.contract_tasks",
+            title=gettext_lazy("Internal tasks"),
+            model="contracts.contract",
+            url_name="orders:contract_tasks_panel",
+            order=40,
             visible=_sees_orders,
         )
     )

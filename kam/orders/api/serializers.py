@@ -1,13 +1,23 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
+from django.urls import reverse
 from rest_framework import serializers
 
 from kam.catalog.models import Product
 from kam.core.api.mixins import ConfidentialFieldsMixin
 from kam.orders.choices import TASK_DEPARTMENT_KINDS, Decision, OrderStatus
-from kam.orders.models import Approval, Delivery, DeliveryLine, Order, OrderLine, OrderTask
+from kam.orders.models import (
+    Approval,
+    BonusSettlement,
+    Delivery,
+    DeliveryLine,
+    Order,
+    OrderLine,
+    OrderTask,
+)
 from kam.users.models import Department
 
 
@@ -191,8 +201,9 @@ class TransitionOutputSerializer(serializers.Serializer):  # type: ignore[type-a
 class OrderTaskOutputSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     """No amounts: department staff read tasks without the order's money."""
 
-    order_number = serializers.CharField(source="order.number", read_only=True)
-    account_name = serializers.CharField(source="order.account.name", read_only=True)
+    order_number = serializers.CharField(source="order.number", read_only=True, allow_null=True)
+    contract_title = serializers.CharField(source="contract", read_only=True, allow_null=True)
+    account_name = serializers.CharField(source="account.name", read_only=True, allow_null=True)
     department_name = serializers.CharField(source="department.name", read_only=True)
 
     class Meta:
@@ -201,6 +212,9 @@ class OrderTaskOutputSerializer(serializers.ModelSerializer):  # type: ignore[ty
             "id",
             "order",
             "order_number",
+            "contract",
+            "contract_title",
+            "account",
             "account_name",
             "department",
             "department_name",
@@ -225,3 +239,57 @@ class OrderTaskInputSerializer(serializers.Serializer):  # type: ignore[type-arg
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     due_date = serializers.DateField()
+
+
+class BonusSettlementOutputSerializer(ConfidentialFieldsMixin, serializers.ModelSerializer):
+    account_name = serializers.CharField(source="account.name", read_only=True)
+    agreement_title = serializers.CharField(source="agreement.title", read_only=True)
+    settled_by_name = serializers.CharField(
+        source="settled_by.username", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = BonusSettlement
+        fields = [
+            "id",
+            "target",
+            "agreement",
+            "agreement_title",
+            "account",
+            "account_name",
+            "period_start",
+            "period_end",
+            "counted_until",
+            "currency",
+            "achieved_amount",
+            "tier",
+            "threshold_amount",
+            "bonus_percent",
+            "bonus_amount",
+            "excluded",
+            "settled_by",
+            "settled_by_name",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class BonusSettleInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    target = serializers.IntegerField(min_value=1)
+
+
+class ConfirmationInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    fmt = serializers.ChoiceField(choices=["pdf", "docx"], default="pdf")
+
+
+class ConfirmationOutputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """The generated confirmation: the document, its current version and where to fetch it."""
+
+    document = serializers.IntegerField(source="pk")
+    title = serializers.CharField()
+    version = serializers.IntegerField(source="current_version.number")
+    filename = serializers.CharField(source="current_version.filename", default="")
+    download_url = serializers.SerializerMethodField()
+
+    def get_download_url(self, document: Any) -> str:
+        return reverse("documents:download", args=[document.pk, document.current_version.number])

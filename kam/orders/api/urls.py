@@ -6,4 +6,5 @@ router = SimpleRouter()
 router.register("orders", views.OrderViewSet, basename="order")
 router.register("approvals", views.ApprovalViewSet, basename="approval")
 router.register("order-tasks", views.OrderTaskViewSet, basename="order-task")
+router.register("bonus-settlements", views.BonusSettlementViewSet, basename="bonus-settlement")
 urlpatterns = [*router.urls]

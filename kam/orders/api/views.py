@@ -14,11 +14,16 @@ from kam.accounts.permissions import access_account
 from kam.core import access
 from kam.core.api.mixins import ETagMixin, VersionedUpdateMixin, etag
 from kam.core.errors import PermissionDeniedError
-from kam.orders import selectors, services
+from kam.orders import bonus, confirmations, selectors, services
 from kam.orders.api import serializers as s
 from kam.orders.errors import OrderError
-from kam.orders.filters import ApprovalFilterSet, OrderFilterSet, OrderTaskFilterSet
-from kam.orders.models import Approval, Order, OrderLine, OrderTask
+from kam.orders.filters import (
+    ApprovalFilterSet,
+    BonusSettlementFilterSet,
+    OrderFilterSet,
+    OrderTaskFilterSet,
+)
+from kam.orders.models import Approval, BonusSettlement, Order, OrderLine, OrderTask
 from kam.orders.permissions import access_order
 from kam.sales.models import Deal
 
@@ -178,6 +183,24 @@ class OrderViewSet(
         )
         return Response(s.DeliveryOutputSerializer(delivery).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        request=s.ConfirmationInputSerializer, responses={201: s.ConfirmationOutputSerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def confirmation(self, request: Request, pk: str | None = None) -> Response:
+        """Generate the order confirmation (`fmt`: pdf, the default, or docx) and store it on
+        the order: the next version of its confirmation document."""
+        order = self.get_object()
+        data = s.ConfirmationInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        document = confirmations.order_confirmation_generate(
+            user=request.user, order=order, fmt=data.validated_data["fmt"]
+        )
+        return Response(
+            s.ConfirmationOutputSerializer(document, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
 
 class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Approval requests: the requester's own (and his team's for a lead), all for heads of
@@ -237,3 +260,36 @@ class OrderTaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         task = self.get_object()
         closed = services.order_task_close(user=request.user, task=task)
         return Response(self.get_serializer(self.get_queryset().get(pk=closed.pk)).data)
+
+
+class BonusSettlementViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Settled volume bonuses of the agreements of accounts one may see (figures confidential).
+    Filters: account, agreement, target, period_end_from/to. Heads of sales `settle` a target
+    now."""
+
+    serializer_class = s.BonusSettlementOutputSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = BonusSettlementFilterSet
+
+    def get_queryset(self) -> QuerySet[BonusSettlement]:
+        return bonus.settlement_list(user=self.request.user)
+
+    @extend_schema(
+        request=s.BonusSettleInputSerializer, responses={201: s.BonusSettlementOutputSerializer}
+    )
+    @action(detail=False, methods=["post"])
+    def settle(self, request: Request) -> Response:
+        """`{"target": <volume target id>}`: settle it now, counting deliveries up to today.
+        A target one may not see: 404; not a head of sales or admin: 403; a period not begun
+        or already settled: 400 `bonus_invalid`."""
+        data = s.BonusSettleInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        settlement = bonus.bonus_settle_now(
+            user=request.user, target_id=data.validated_data["target"]
+        )
+        return Response(
+            self.get_serializer(self.get_queryset().get(pk=settlement.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
