@@ -10,7 +10,6 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -28,6 +27,7 @@ from kam.core import access
 from kam.core.audit import acting_as
 from kam.core.errors import ConflictError, NotFoundError, PermissionDeniedError
 from kam.core.services import field_values, soft_delete
+from kam.documents.generation import our_company
 from kam.documents.models import Document
 from kam.documents.services import document_generate
 from kam.sales.models import Deal
@@ -790,11 +790,7 @@ def contract_document_context(contract: Contract) -> dict[str, Any]:
         "date": contract.signed_on or timezone.localdate(),
         "title": f"{contract.number} {contract.title}",
         "currency": contract.currency,
-        "seller": {
-            "name": getattr(settings, "KAM_COMPANY_NAME", ""),
-            "address": "",
-            "details": _person(contract.our_signatory),
-        },
+        "seller": {**our_company(), "details": _person(contract.our_signatory)},
         "client": {
             "name": account.legal_name or account.name,
             "address": details,

@@ -25,6 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.utils import formats
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -245,3 +246,12 @@ def _lines(values: Mapping[str, Any]) -> Table:
     rows = [[str(line.get(name, "")) for name in LINE_FIELDS] for line in values["lines"]]
     rows.append([_("Total"), "", "", "", str(values.get("total", ""))])
     return Table(columns=[c.strip() for c in columns], rows=rows)
+
+
+def our_company() -> dict[str, str]:
+    """The seller block of generated documents: our company as configured (KAM_COMPANY_*)."""
+    return {
+        "name": settings.KAM_COMPANY_NAME,
+        "address": settings.KAM_COMPANY_ADDRESS,
+        "details": settings.KAM_COMPANY_DETAILS,
+    }

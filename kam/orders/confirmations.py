@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import QuerySet
@@ -18,12 +17,12 @@ from django.utils.translation import gettext as _
 
 from kam.accounts.choices import AddressKind
 from kam.documents import choices as document_choices
+from kam.documents.generation import our_company
 from kam.documents.models import Document
 from kam.documents.services import document_generate
 from kam.orders.models import Order
 
 TEMPLATE = document_choices.TemplateKey.ORDER_CONFIRMATION
-DEFAULT_SELLER = {"name": "", "address": "", "details": ""}
 
 
 def _address(order: Order) -> str:
@@ -42,7 +41,7 @@ def confirmation_context(order: Order) -> dict[str, Any]:
         "title": _("Order confirmation %(number)s") % {"number": order.number},
         "currency": order.currency,
         # The seller's own letterhead: a deployment setting (none yet: blank).
-        "seller": {**DEFAULT_SELLER, **getattr(settings, "KAM_SELLER", {})},
+        "seller": our_company(),
         "client": {"name": order.account.name, "address": _address(order), "contact": ""},
         "lines": [
             {

@@ -413,7 +413,8 @@ def contract_tasks_panel(request: KamRequest, pk: int) -> HttpResponse:
     """The contract page's panel: the contract's internal tasks and (POST) a new one."""
     contract = access_contract(user=request.user, contract_id=pk)
     can_change = access.can(request.user, contract, "change")
-    form = TaskForm(request.POST if request.method == "POST" else None)
+    # Prefixed: the contract page has other forms (obligations) with the same field names.
+    form = TaskForm(request.POST if request.method == "POST" else None, prefix="task")
     status = 200
     if request.method == "POST":
         if not can_change:
@@ -429,7 +430,7 @@ def contract_tasks_panel(request: KamRequest, pk: int) -> HttpResponse:
             else:
                 if not request.htmx:
                     return redirect("contracts:contract_detail", pk=contract.pk)
-                form = TaskForm()
+                form = TaskForm(prefix="task")
         else:
             status = 400
     context = {

@@ -219,8 +219,10 @@ MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
 # The largest file a user may upload (documents), in bytes; default 25 MiB.
 KAM_UPLOAD_MAX_BYTES = env.int("KAM_UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
-# Our company as it appears on generated quotes, contracts and order confirmations.
+# Our company as the seller on generated quotes, contracts and order confirmations.
 KAM_COMPANY_NAME = env.str("KAM_COMPANY_NAME", default="")
+KAM_COMPANY_ADDRESS = env.str("KAM_COMPANY_ADDRESS", default="")
+KAM_COMPANY_DETAILS = env.str("KAM_COMPANY_DETAILS", default="")
 
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -120,6 +120,19 @@ def test_docx_on_request_has_number_lines_and_total(org: Any, order: Order) -> N
     assert "2,648.00" in text
 
 
+def test_the_seller_is_our_company_as_configured(org: Any, order: Order, settings: Any) -> None:
+    settings.KAM_COMPANY_NAME = "Nordpumpen GmbH"
+    settings.KAM_COMPANY_ADDRESS = "Hafenstrasse 5, Hamburg"
+    settings.KAM_COMPANY_DETAILS = "VAT DE123456789"
+
+    document = confirmations.order_confirmation_generate(user=org.owner, order=order, fmt="docx")
+
+    text = _docx_text(_bytes(document))
+    assert "Nordpumpen GmbH" in text
+    assert "Hafenstrasse 5, Hamburg" in text
+    assert "VAT DE123456789" in text
+
+
 def test_generating_again_adds_a_version(org: Any, order: Order) -> None:
     first = confirmations.order_confirmation_generate(user=org.owner, order=order)
     second = confirmations.order_confirmation_generate(user=org.owner, order=order, fmt="docx")

@@ -213,9 +213,9 @@ def test_panel_adds_a_task(org: Any, contract: Contract) -> None:
     response = _client(org.owner).post(
         f"/contracts/{contract.pk}/tasks-panel/",
         {
-            "department": org.logistics.pk,
-            "title": "Archive the signed copy",
-            "due_date": "2026-12-01",
+            "task-department": org.logistics.pk,
+            "task-title": "Archive the signed copy",
+            "task-due_date": "2026-12-01",
         },
         HTTP_HX_REQUEST="true",
     )
@@ -233,7 +233,11 @@ def test_panel_adds_a_task(org: Any, contract: Contract) -> None:
 def test_panel_without_htmx_goes_back_to_the_contract(org: Any, contract: Contract) -> None:
     response = _client(org.owner).post(
         f"/contracts/{contract.pk}/tasks-panel/",
-        {"department": org.logistics.pk, "title": "Archive", "due_date": "2026-12-01"},
+        {
+            "task-department": org.logistics.pk,
+            "task-title": "Archive",
+            "task-due_date": "2026-12-01",
+        },
     )
 
     assert response.status_code == 302
@@ -243,15 +247,18 @@ def test_panel_without_htmx_goes_back_to_the_contract(org: Any, contract: Contra
 @pytest.mark.parametrize(
     ("data", "field"),
     [
-        ({"title": "", "due_date": "2026-12-01"}, "title"),
-        ({"title": "x", "due_date": "next week"}, "due_date"),
-        ({"title": "x", "due_date": "2026-12-01", "department": "999999"}, "department"),
+        ({"task-title": "", "task-due_date": "2026-12-01"}, "title"),
+        ({"task-title": "x", "task-due_date": "next week"}, "due_date"),
+        (
+            {"task-title": "x", "task-due_date": "2026-12-01", "task-department": "999999"},
+            "department",
+        ),
     ],
 )
 def test_panel_shows_validation_errors(
     org: Any, contract: Contract, data: dict[str, str], field: str
 ) -> None:
-    body = {"department": org.logistics.pk, **data}
+    body = {"task-department": org.logistics.pk, **data}
 
     response = _client(org.owner).post(
         f"/contracts/{contract.pk}/tasks-panel/", body, HTTP_HX_REQUEST="true"
@@ -259,6 +266,7 @@ def test_panel_shows_validation_errors(
 
     assert response.status_code == 400
     assert 'class="invalid-feedback d-block"' in response.content.decode()
+    assert f'id="id_task-{field}"' in response.content.decode()
     assert OrderTask.objects.count() == 0
 
 
@@ -270,7 +278,11 @@ def test_panel_access_matrix(org: Any, contract: Contract, who: str) -> None:
     listed = client.get(f"/contracts/{contract.pk}/tasks-panel/")
     posted = client.post(
         f"/contracts/{contract.pk}/tasks-panel/",
-        {"department": org.logistics.pk, "title": "Sneaky", "due_date": "2026-12-01"},
+        {
+            "task-department": org.logistics.pk,
+            "task-title": "Sneaky",
+            "task-due_date": "2026-12-01",
+        },
         HTTP_HX_REQUEST="true",
     )
 
