@@ -21,3 +21,11 @@ class ApprovalRequiredError(OrderError):
 
 class ApprovalError(ApplicationError):
     code = "approval_invalid"
+
+
+class QuoteError(ApplicationError):
+    code = "quote_invalid"
+
+
+class QuoteExpiredError(QuoteError):
+    code = "quote_expired"

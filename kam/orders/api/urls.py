@@ -5,5 +5,6 @@ from kam.orders.api import views
 router = SimpleRouter()
 router.register("orders", views.OrderViewSet, basename="order")
 router.register("approvals", views.ApprovalViewSet, basename="approval")
+router.register("quotes", views.QuoteViewSet, basename="quote")
 router.register("order-tasks", views.OrderTaskViewSet, basename="order-task")
 urlpatterns = [*router.urls]
