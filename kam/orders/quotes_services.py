@@ -331,7 +331,7 @@ def document_context(quote: Quote) -> dict[str, Any]:
         "lines": [
             {
                 "description": f"{line.product.sku} {line.product.name}",
-                "quantity": line.quantity.normalize(),
+                "quantity": line.quantity,
                 "unit": line.product.unit,
                 "unit_price": line.unit_price,
                 "amount": line.total_net,
