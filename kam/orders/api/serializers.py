@@ -259,7 +259,7 @@ class OrderTaskInputSerializer(serializers.Serializer):  # type: ignore[type-arg
 # --- quotes -----------------------------------------------------------------------------------
 
 
-class QuoteLineOutputSerializer(ConfidentialFieldsMixin, serializers.ModelSerializer):
+class ClientQuoteLineOutputSerializer(ConfidentialFieldsMixin, serializers.ModelSerializer):
     product_sku = serializers.CharField(source="product.sku", read_only=True)
     product_name = serializers.CharField(source="product.name", read_only=True)
 
@@ -285,7 +285,7 @@ class QuoteLineOutputSerializer(ConfidentialFieldsMixin, serializers.ModelSerial
         read_only_fields = fields
 
 
-class QuoteListOutputSerializer(ConfidentialFieldsMixin, serializers.ModelSerializer):
+class ClientQuoteListOutputSerializer(ConfidentialFieldsMixin, serializers.ModelSerializer):
     """One row of the quote list: the header without the lines (they are in the detail)."""
 
     account_name = serializers.CharField(source="account.name", read_only=True)
@@ -323,18 +323,18 @@ class QuoteListOutputSerializer(ConfidentialFieldsMixin, serializers.ModelSerial
         read_only_fields = fields
 
 
-class QuoteOutputSerializer(QuoteListOutputSerializer):
+class ClientQuoteOutputSerializer(ClientQuoteListOutputSerializer):
     """One quote with its lines (each with `price_steps`: why this price) and its orders."""
 
-    lines = QuoteLineOutputSerializer(many=True, read_only=True)
+    lines = ClientQuoteLineOutputSerializer(many=True, read_only=True)
     orders = serializers.PrimaryKeyRelatedField(many=True, read_only=True)  # type: ignore[var-annotated]
 
-    class Meta(QuoteListOutputSerializer.Meta):
-        fields = [*QuoteListOutputSerializer.Meta.fields, "lines", "orders"]
+    class Meta(ClientQuoteListOutputSerializer.Meta):
+        fields = [*ClientQuoteListOutputSerializer.Meta.fields, "lines", "orders"]
         read_only_fields = fields
 
 
-class QuoteLineInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ClientQuoteLineInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
     product = serializers.IntegerField()
     quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
     discount_percent = serializers.DecimalField(
@@ -342,7 +342,7 @@ class QuoteLineInputSerializer(serializers.Serializer):  # type: ignore[type-arg
     )
 
 
-class QuoteInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ClientQuoteInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
     """Shapes and types only; the service checks access, prices and the rules."""
 
     account = serializers.IntegerField(required=False)
@@ -350,13 +350,13 @@ class QuoteInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
     owner = serializers.IntegerField(required=False)
     valid_until = serializers.DateField(required=False, allow_null=True)
     notes = serializers.CharField(required=False, allow_blank=True)
-    lines = QuoteLineInputSerializer(many=True, required=False)
+    lines = ClientQuoteLineInputSerializer(many=True, required=False)
     version = serializers.IntegerField(required=False, min_value=1)
 
 
-class QuoteSendInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ClientQuoteSendInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
     docx = serializers.BooleanField(required=False, default=False)
 
 
-class QuoteRejectInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ClientQuoteRejectInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
     reason = serializers.CharField(max_length=255)

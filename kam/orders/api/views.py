@@ -283,8 +283,8 @@ class QuoteViewSet(
     account, deal, owner, valid_from/to; `ordering`. A draft is edited and deleted; `send`
     renders the PDF and marks it sent; `accept` makes the order; `reject` records the refusal."""
 
-    serializer_class = s.QuoteOutputSerializer
-    update_serializer_class = s.QuoteInputSerializer
+    serializer_class = s.ClientQuoteOutputSerializer
+    update_serializer_class = s.ClientQuoteInputSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = QuoteFilterSet
 
@@ -298,8 +298,8 @@ class QuoteViewSet(
 
     def get_serializer_class(self) -> Any:
         if self.action == "list":
-            return s.QuoteListOutputSerializer
-        return s.QuoteOutputSerializer
+            return s.ClientQuoteListOutputSerializer
+        return s.ClientQuoteOutputSerializer
 
     def _answer(self, quote: Quote, code: int = status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=quote.pk)
@@ -320,10 +320,12 @@ class QuoteViewSet(
             user=self.request.user, quote=instance, expected_version=expected, data=changes
         )
 
-    @extend_schema(request=s.QuoteInputSerializer, responses={201: s.QuoteOutputSerializer})
+    @extend_schema(
+        request=s.ClientQuoteInputSerializer, responses={201: s.ClientQuoteOutputSerializer}
+    )
     def create(self, request: Request) -> Response:
         _refuse_read_only(request)
-        data = s.QuoteInputSerializer(data=request.data)
+        data = s.ClientQuoteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         missing = {n: ["This field is required."] for n in ("account", "lines") if n not in values}
@@ -344,13 +346,15 @@ class QuoteViewSet(
     def perform_destroy(self, instance: Quote) -> None:
         quotes_services.quote_delete(user=self.request.user, quote=instance)
 
-    @extend_schema(request=s.QuoteSendInputSerializer, responses=s.QuoteOutputSerializer)
+    @extend_schema(
+        request=s.ClientQuoteSendInputSerializer, responses=s.ClientQuoteOutputSerializer
+    )
     @action(detail=True, methods=["post"])
     def send(self, request: Request, pk: str | None = None) -> Response:
         """Render the PDF (and the DOCX with `docx: true`), store them on the quote, mark it
         sent. Without the discount's approval: 400 `approval_required`."""
         quote = self.get_object()
-        data = s.QuoteSendInputSerializer(data=request.data)
+        data = s.ClientQuoteSendInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         sent = quotes_services.quote_send(
             user=request.user, quote=quote, with_docx=data.validated_data["docx"]
@@ -369,12 +373,14 @@ class QuoteViewSet(
         ).data
         return Response(body, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.QuoteRejectInputSerializer, responses=s.QuoteOutputSerializer)
+    @extend_schema(
+        request=s.ClientQuoteRejectInputSerializer, responses=s.ClientQuoteOutputSerializer
+    )
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str | None = None) -> Response:
         """The client declined (`reason` required)."""
         quote = self.get_object()
-        data = s.QuoteRejectInputSerializer(data=request.data)
+        data = s.ClientQuoteRejectInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         rejected = quotes_services.quote_reject(
             user=request.user, quote=quote, reason=data.validated_data["reason"]
