@@ -369,3 +369,26 @@ def test_quote_exists_stage_check(org: Any, account: Account, product: Product) 
     qs.quote_send(user=org.owner, quote=quote)
     qs.quote_reject(user=org.owner, quote=quote, reason="No budget")
     assert check.check(deal) == "Make a quote for the deal first."
+
+
+def test_a_stage_requiring_a_quote_admits_the_deal_once_it_has_one(
+    org: Any, account: Account, product: Product
+) -> None:
+    from kam.sales import services as sales_services
+    from kam.sales.tests.factories import deal_data, stage
+
+    presented = stage("Presented")
+    sales_services.stage_update(
+        user=org.admin,
+        stage=presented,
+        expected_version=presented.version,
+        data={"requirements": ["quote_exists"]},
+    )
+    presented.refresh_from_db()
+    deal = sales_services.deal_create(user=org.owner, data=deal_data(account))
+
+    assert sales_services.unmet_requirements(deal, presented) == [
+        "Make a quote for the deal first."
+    ]
+    _quote(org.owner, account, _line(product), deal=deal)
+    assert sales_services.unmet_requirements(deal, presented) == []
