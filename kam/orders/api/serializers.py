@@ -71,6 +71,7 @@ class OrderListOutputSerializer(ConfidentialFieldsMixin, serializers.ModelSerial
             "account",
             "account_name",
             "deal",
+            "quote",
             "owner",
             "owner_name",
             "currency",

@@ -254,7 +254,7 @@ def test_accept_answers_the_order_and_links_it(api_as: Any, org: Any, quote: Quo
     assert accepted.status_code == 201
     order = Order.objects.get()
     assert (accepted.json()["id"], accepted.json()["number"]) == (order.pk, order.number)
-    assert accepted.json()["total_net"] == "100.00"
+    assert (accepted.json()["total_net"], accepted.json()["quote"]) == ("100.00", quote.pk)
     assert order.quote_id == quote.pk
     detail = client.get(f"/api/v1/quotes/{quote.pk}/").json()
     assert (detail["status"], detail["orders"]) == ("accepted", [order.pk])
