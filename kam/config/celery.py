@@ -51,5 +51,10 @@ app.conf.beat_schedule = {
         "task": "kam.orders.tasks.settle_bonuses_task",
         "schedule": 60 * 60 * 6,
     },
+    # Sent quotes past their validity become expired, so lists and the deal page say so.
+    "expire-quotes": {
+        "task": "kam.orders.tasks.expire_quotes_task",
+        "schedule": 60 * 60,
+    },
 }
 app.autodiscover_tasks()

@@ -73,3 +73,15 @@ class TaskStatus(models.TextChoices):
 
 # The departments an order's internal tasks go to (users.Department.Kind values).
 TASK_DEPARTMENT_KINDS = ("logistics", "finance", "production", "legal")
+
+
+class QuoteStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SENT = "sent", _("Sent")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    EXPIRED = "expired", _("Expired")
+
+
+# Days a new quote stays valid unless the user gives a date.
+QUOTE_VALID_DAYS = 30

@@ -25,3 +25,11 @@ class ApprovalError(ApplicationError):
 
 class BonusError(ApplicationError):
     code = "bonus_invalid"
+
+
+class QuoteError(ApplicationError):
+    code = "quote_invalid"
+
+
+class QuoteExpiredError(QuoteError):
+    code = "quote_expired"

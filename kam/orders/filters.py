@@ -7,8 +7,14 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from kam.orders.choices import ApprovalReason, ApprovalStatus, OrderStatus, TaskStatus
-from kam.orders.models import Approval, BonusSettlement, Order, OrderTask
+from kam.orders.choices import (
+    ApprovalReason,
+    ApprovalStatus,
+    OrderStatus,
+    QuoteStatus,
+    TaskStatus,
+)
+from kam.orders.models import Approval, BonusSettlement, Order, OrderTask, Quote
 from kam.orders.selectors import overdue_q
 
 
@@ -66,11 +72,22 @@ class OrderFilterSet(django_filters.FilterSet):
 class ApprovalFilterSet(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=ApprovalStatus.choices)
     reason = django_filters.MultipleChoiceFilter(choices=ApprovalReason.choices)
-    order = django_filters.NumberFilter(field_name="object_id", label=_("Order"))
+    order = django_filters.NumberFilter(method="filter_order", label=_("Order"))
+    quote = django_filters.NumberFilter(method="filter_quote", label=_("Quote"))
 
     class Meta:
         model = Approval
-        fields = ["status", "reason", "order"]
+        fields = ["status", "reason", "order", "quote"]
+
+    def filter_order(
+        self, queryset: QuerySet[Approval], name: str, value: int
+    ) -> QuerySet[Approval]:
+        return queryset.filter(content_type__model="order", object_id=value)
+
+    def filter_quote(
+        self, queryset: QuerySet[Approval], name: str, value: int
+    ) -> QuerySet[Approval]:
+        return queryset.filter(content_type__model="quote", object_id=value)
 
 
 class OrderTaskFilterSet(django_filters.FilterSet):
@@ -98,3 +115,30 @@ class BonusSettlementFilterSet(django_filters.FilterSet):
     class Meta:
         model = BonusSettlement
         fields = ["account", "agreement", "target"]
+
+
+class QuoteFilterSet(django_filters.FilterSet):
+    """Quotes: search (number, account), status, account, deal, owner, valid until a range."""
+
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+    status = django_filters.MultipleChoiceFilter(choices=QuoteStatus.choices)
+    account = django_filters.NumberFilter(field_name="account")
+    deal = django_filters.NumberFilter(field_name="deal")
+    owner = django_filters.ModelChoiceFilter(
+        queryset=get_user_model().objects.filter(is_active=True), label=_("Owner")
+    )
+    valid_from = django_filters.DateFilter(field_name="valid_until", lookup_expr="gte")
+    valid_to = django_filters.DateFilter(field_name="valid_until", lookup_expr="lte")
+    ordering = django_filters.OrderingFilter(
+        fields=(("created_at", "created_at"), ("valid_until", "valid_until"), ("number", "number"))
+    )
+
+    class Meta:
+        model = Quote
+        fields = ["q", "status", "account", "deal", "owner"]
+
+    def filter_q(self, queryset: QuerySet[Quote], name: str, value: str) -> QuerySet[Quote]:
+        text = value.strip()
+        if not text:
+            return queryset
+        return queryset.filter(Q(number__icontains=text) | Q(account__name__icontains=text))

@@ -112,6 +112,16 @@ class Order(SoftDeleteModel):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True, editable=False)
     is_on_time = models.BooleanField(_("on time"), null=True, blank=True, editable=False)
+    # The accepted quote this order came from (quotes_services.quote_accept).
+    quote = models.ForeignKey(
+        "orders.Quote",
+        verbose_name=_("quote"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+        editable=False,
+    )
     # The earliest promised date among the lines still missing something (None when nothing is
     # missing or nothing was promised): kept by the services so "overdue" is one indexed range.
     open_promised_date = models.DateField(null=True, blank=True, editable=False)
@@ -569,3 +579,164 @@ class BonusSettlement(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.target_id} {self.period_start}..{self.period_end}: {self.bonus_amount}"
+
+
+class QuoteNumberCounter(models.Model):
+    """The last quote number given in a year (row-locked while a number is taken)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class Quote(SoftDeleteModel):
+    """An offer to a client: priced lines, totals, VAT and a validity date.
+
+    draft -> sent (the PDF is generated and stored) -> accepted (an order is created) or
+    rejected; a sent quote past `valid_until` is expired. Totals are kept by the services.
+    """
+
+    number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
+    account = models.ForeignKey(
+        "accounts.Account",
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        related_name="quotes",
+    )
+    deal = models.ForeignKey(
+        "sales.Deal",
+        verbose_name=_("deal"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="quotes",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="owned_quotes",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=choices.QuoteStatus.choices,
+        default=choices.QuoteStatus.DRAFT,
+        editable=False,
+    )
+    valid_until = models.DateField(_("valid until"))
+    total_net = _money(_("total (net)"), editable=False)
+    total_tax = _money(_("VAT"), editable=False)
+    notes = models.TextField(_("notes"), blank=True)
+    reject_reason = models.CharField(_("rejection reason"), max_length=255, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, editable=False)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True, editable=False)
+    pdf_document = models.ForeignKey(
+        "documents.Document",
+        verbose_name=_("PDF"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    docx_document = models.ForeignKey(
+        "documents.Document",
+        verbose_name=_("DOCX"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    access: ClassVar[AccessSpec] = AccessSpec(via="account", owner="owner")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("quote")
+        indexes = [
+            models.Index(fields=["account", "status"], name="quote_account_status_idx"),
+            models.Index(fields=["owner", "status"], name="quote_owner_status_idx"),
+            models.Index(fields=["-created_at", "-id"], name="quote_created_idx"),
+            models.Index(fields=["deal"], name="quote_deal_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def total_gross(self) -> Decimal:
+        return self.total_net + self.total_tax
+
+
+class QuoteLine(models.Model):
+    """One product of a quote: quantity, the price the pricing function gave and why, a manual
+    discount on top, VAT."""
+
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(_("position"), default=1)
+    product = models.ForeignKey(
+        "catalog.Product",
+        verbose_name=_("product"),
+        on_delete=models.PROTECT,
+        related_name="quote_lines",
+    )
+    quantity = models.DecimalField(
+        _("quantity"),
+        max_digits=12,
+        decimal_places=3,
+        validators=[MinValueValidator(Decimal("0.001"))],
+    )
+    list_price = _money(_("list price"))
+    priced_unit_price = _money(_("unit price from pricing"))
+    price_discount_percent = models.DecimalField(
+        _("discount from pricing (%)"), max_digits=6, decimal_places=2, default=ZERO
+    )
+    discount_percent = models.DecimalField(
+        _("manual discount (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=ZERO,
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))],
+    )
+    unit_price = _money(_("unit price"))
+    vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=5, decimal_places=2, default=ZERO)
+    total_net = _money(_("total (net)"))
+    total_tax = _money(_("VAT"))
+    price_steps = models.JSONField(_("why this price"), default=list, blank=True)
+
+    access: ClassVar[AccessSpec] = AccessSpec(
+        via="quote",
+        confidential=(
+            "list_price",
+            "priced_unit_price",
+            "price_discount_percent",
+            "discount_percent",
+            "price_steps",
+        ),
+    )
+
+    class Meta:
+        ordering = ["quote", "position", "pk"]
+        verbose_name = _("quote line")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0), name="quote_line_quantity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quote_id}#{self.position} {self.product_id} x {self.quantity}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kam.core.access import Action, get_for
-from kam.orders.models import Approval, Order, OrderTask
+from kam.orders.models import Approval, Order, OrderTask, Quote
 
 
 def access_order(*, user: Any, order_id: Any, action: Action = "view") -> Order:
@@ -27,3 +27,10 @@ def access_order_task(*, user: Any, task_id: Any, action: Action = "view") -> Or
         user, OrderTask.objects.select_related("order", "department"), task_id, action
     )
     return task
+
+
+def access_quote(*, user: Any, quote_id: Any, action: Action = "view") -> Quote:
+    quote: Quote = get_for(
+        user, Quote.objects.select_related("account", "owner", "created_by"), quote_id, action
+    )
+    return quote

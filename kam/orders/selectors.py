@@ -124,7 +124,9 @@ def order_list(*, user: Any) -> QuerySet[Order]:
 
 def order_detail(*, user: Any, order_id: Any, action: access.Action = "view") -> Order:
     queryset = with_flags(
-        Order.objects.select_related("account", "owner", "deal", "created_by").prefetch_related(
+        Order.objects.select_related(
+            "account", "owner", "deal", "created_by", "quote"
+        ).prefetch_related(
             Prefetch("lines", queryset=OrderLine.objects.select_related("product")),
             Prefetch(
                 "deliveries",

@@ -403,6 +403,11 @@ def approval_decide(*, user: Any, approval: Approval, decision: str, comment: st
 def _notify_decision(approval: Approval) -> None:
     from django.urls import reverse
 
+    if approval.content_type_id != _order_type().pk:
+        from kam.orders.quotes_services import notify_quote_decision
+
+        notify_quote_decision(approval)
+        return
     order = Order.all_objects.filter(pk=approval.object_id).first()
     what = order.number if order is not None else str(approval.object_id)
     title = _("%(reason)s for %(what)s: %(status)s") % {

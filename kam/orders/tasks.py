@@ -27,3 +27,11 @@ def generate_order_confirmation_task(order_id: int, user_id: int) -> int | None:
     from kam.orders.confirmations import confirmation_on_confirm
 
     return confirmation_on_confirm(order_id=order_id, user_id=user_id)
+
+
+@shared_task(name="kam.orders.tasks.expire_quotes_task")
+def expire_quotes_task() -> int:
+    """Hourly (beat): sent quotes past their validity become expired (safe to run twice)."""
+    from kam.orders.quotes_services import quotes_expire
+
+    return quotes_expire()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kam.orders import views
+from kam.orders import quotes_views, views
 
 app_name = "orders"
 urlpatterns = [
@@ -16,6 +16,14 @@ urlpatterns = [
     path("orders/<int:pk>/deliveries/", views.delivery_add, name="delivery_add"),
     path("orders/<int:pk>/tasks/", views.task_add, name="task_add"),
     path("orders/<int:pk>/confirmations/", views.order_confirmations, name="order_confirmations"),
+    path("quotes/", quotes_views.quote_list, name="quote_list"),
+    path("quotes/new/", quotes_views.quote_create, name="quote_create"),
+    path("quotes/<int:pk>/", quotes_views.quote_detail, name="quote_detail"),
+    path("quotes/<int:pk>/edit/", quotes_views.quote_edit, name="quote_edit"),
+    path("quotes/<int:pk>/send/", quotes_views.quote_send, name="quote_send"),
+    path("quotes/<int:pk>/accept/", quotes_views.quote_accept, name="quote_accept"),
+    path("quotes/<int:pk>/reject/", quotes_views.quote_reject, name="quote_reject"),
+    path("quotes/<int:pk>/pdf/", quotes_views.quote_pdf, name="quote_pdf"),
     path(
         "accounts/<int:pk>/orders-panel/", views.account_orders_panel, name="account_orders_panel"
     ),

@@ -34,6 +34,7 @@ from kam.orders.forms import (
     TransitionForm,
 )
 from kam.orders.permissions import access_approval, access_order, access_order_task
+from kam.orders.quotes_selectors import deal_quotes, quotes_by_id
 from kam.sales.permissions import access_deal
 
 PAGE_SIZE = 50
@@ -243,8 +244,7 @@ def approval_list(request: KamRequest) -> HttpResponse:
     if status in ApprovalStatus.values:
         approvals = approvals.filter(status=status)
     page = Paginator(approvals, PAGE_SIZE).get_page(request.GET.get("page"))
-    orders = selectors.orders_by_id([a.object_id for a in page.object_list])
-    rows = [(approval, orders.get(approval.object_id)) for approval in page.object_list]
+    rows = _approval_rows(list(page.object_list))
     return render(
         request,
         "orders/approval_list.html",
@@ -258,6 +258,21 @@ def approval_list(request: KamRequest) -> HttpResponse:
             "query": f"status={status}",
         },
     )
+
+
+def _approval_rows(approvals: list[Any]) -> list[tuple[Any, Any, Any]]:
+    """(approval, order or None, quote or None): what each approval is about, two queries."""
+    is_quote = {a.pk: a.content_type.model == "quote" for a in approvals}
+    orders = selectors.orders_by_id([a.object_id for a in approvals if not is_quote[a.pk]])
+    quotes = quotes_by_id([a.object_id for a in approvals if is_quote[a.pk]])
+    return [
+        (
+            a,
+            None if is_quote[a.pk] else orders.get(a.object_id),
+            quotes.get(a.object_id) if is_quote[a.pk] else None,
+        )
+        for a in approvals
+    ]
 
 
 @login_required
@@ -341,6 +356,7 @@ def deal_orders_panel(request: KamRequest, pk: int) -> HttpResponse:
         {
             "deal": deal,
             "orders": selectors.deal_orders(user=request.user, deal=deal),
+            "quotes": deal_quotes(user=request.user, deal=deal),
             "can_add": access.can(request.user, deal.account, "change"),
         },
     )

@@ -56,6 +56,18 @@ def _source(field: str, key: str, kind: str, title: Any, icon: str) -> registry.
     return source
 
 
+QUOTE_EXISTS = "quote_exists"
+
+
+def quote_exists(deal: Any) -> str | None:
+    """The deal has a quote that is not rejected or expired (stage requirement "quote_exists")."""
+    from kam.orders.quotes_selectors import deal_has_quote
+
+    if deal_has_quote(deal):
+        return None
+    return _("Make a quote for the deal first.")
+
+
 def _search(user: Any, query: str, limit: int) -> list[registry.SearchHit]:
     from kam.orders.models import Order
 
@@ -193,3 +205,24 @@ def connect() -> None:
     ):
         registry.register_timeline(key, _source(field, key, kind, title, icon))
     registry.register_search("orders", _search)
+    _connect_quotes()
+
+
+def _connect_quotes() -> None:
+    from kam.orders.models import Quote, QuoteLine
+
+    core_audit.register(Quote)
+    core_audit.register(QuoteLine)
+    registry.register_stage_check(
+        registry.StageCheck(QUOTE_EXISTS, gettext_lazy("A quote was made"), quote_exists)
+    )
+    registry.register_nav(
+        registry.NavItem(
+            "quotes",
+            gettext_lazy("Quotes"),
+            "orders:quote_list",
+            "file-earmark-text",
+            order=29,
+            visible=_sees_orders,
+        )
+    )

@@ -100,8 +100,11 @@ def stage_history(*, deal: Deal) -> list[StageSpell]:
         .select_related("to_stage", "changed_by")
         .order_by("changed_at", "pk")
     )
+    # Each spell lasts until the next change; the last one is still running. A deal loaded in
+    # bulk may have no change at all: then there is no history to show.
     spells = []
-    for current, following in zip(changes, [*changes[1:], None], strict=True):
+    for index, current in enumerate(changes):
+        following = changes[index + 1] if index + 1 < len(changes) else None
         seconds = following.seconds_in_from_stage if following is not None else None
         spells.append(StageSpell(current.to_stage, current.changed_at, seconds, current.changed_by))
     return spells

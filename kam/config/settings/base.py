@@ -300,6 +300,7 @@ SPECTACULAR_SETTINGS = {
         "ApprovalStatusEnum": "kam.orders.choices.ApprovalStatus",
         "ApprovalReasonEnum": "kam.orders.choices.ApprovalReason",
         "OrderTaskStatusEnum": "kam.orders.choices.TaskStatus",
+        "QuoteStatusEnum": "kam.orders.choices.QuoteStatus",
     },
 }
 

@@ -3,7 +3,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kam.catalog.models import Product
@@ -17,6 +20,8 @@ from kam.orders.models import (
     Order,
     OrderLine,
     OrderTask,
+    Quote,
+    QuoteLine,
 )
 from kam.users.models import Department
 
@@ -69,6 +74,7 @@ class OrderListOutputSerializer(ConfidentialFieldsMixin, serializers.ModelSerial
             "account",
             "account_name",
             "deal",
+            "quote",
             "owner",
             "owner_name",
             "currency",
@@ -160,8 +166,14 @@ class DeliveryOutputSerializer(serializers.ModelSerializer):  # type: ignore[typ
         read_only_fields = fields
 
 
+def _subject(approval: Approval) -> str:
+    """The model name of what an approval is about (content types are cached by Django)."""
+    return ContentType.objects.get_for_id(approval.content_type_id).model
+
+
 class ApprovalOutputSerializer(ConfidentialFieldsMixin, serializers.ModelSerializer):
-    order = serializers.IntegerField(source="object_id", read_only=True)
+    order = serializers.SerializerMethodField()
+    quote = serializers.SerializerMethodField()
     requester_name = serializers.CharField(source="requester.username", read_only=True)
     decider_name = serializers.CharField(
         source="decider.username", read_only=True, allow_null=True, default=None
@@ -172,6 +184,7 @@ class ApprovalOutputSerializer(ConfidentialFieldsMixin, serializers.ModelSeriali
         fields = [
             "id",
             "order",
+            "quote",
             "reason",
             "detail",
             "amount",
@@ -186,6 +199,16 @@ class ApprovalOutputSerializer(ConfidentialFieldsMixin, serializers.ModelSeriali
             "decided_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_order(self, approval: Approval) -> int | None:
+        """The order asked about (null when the approval is about a quote)."""
+        return approval.object_id if _subject(approval) == "order" else None
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_quote(self, approval: Approval) -> int | None:
+        """The quote asked about (null when the approval is about an order)."""
+        return approval.object_id if _subject(approval) == "quote" else None
 
 
 class DecisionInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -293,3 +316,109 @@ class ConfirmationOutputSerializer(serializers.Serializer):  # type: ignore[type
 
     def get_download_url(self, document: Any) -> str:
         return reverse("documents:download", args=[document.pk, document.current_version.number])
+
+
+# --- quotes -----------------------------------------------------------------------------------
+
+
+class ClientQuoteLineOutputSerializer(ConfidentialFieldsMixin, serializers.ModelSerializer):
+    product_sku = serializers.CharField(source="product.sku", read_only=True)
+    product_name = serializers.CharField(source="product.name", read_only=True)
+
+    class Meta:
+        model = QuoteLine
+        fields = [
+            "id",
+            "position",
+            "product",
+            "product_sku",
+            "product_name",
+            "quantity",
+            "list_price",
+            "priced_unit_price",
+            "price_discount_percent",
+            "discount_percent",
+            "unit_price",
+            "vat_rate",
+            "total_net",
+            "total_tax",
+            "price_steps",
+        ]
+        read_only_fields = fields
+
+
+class ClientQuoteListOutputSerializer(ConfidentialFieldsMixin, serializers.ModelSerializer):
+    """One row of the quote list: the header without the lines (they are in the detail)."""
+
+    account_name = serializers.CharField(source="account.name", read_only=True)
+    owner_name = serializers.CharField(source="owner.username", read_only=True)
+    total_gross = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True)
+    is_expired = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Quote
+        fields = [
+            "id",
+            "number",
+            "account",
+            "account_name",
+            "deal",
+            "owner",
+            "owner_name",
+            "currency",
+            "status",
+            "valid_until",
+            "is_expired",
+            "total_net",
+            "total_tax",
+            "total_gross",
+            "notes",
+            "reject_reason",
+            "sent_at",
+            "decided_at",
+            "pdf_document",
+            "docx_document",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ClientQuoteOutputSerializer(ClientQuoteListOutputSerializer):
+    """One quote with its lines (each with `price_steps`: why this price) and its orders."""
+
+    lines = ClientQuoteLineOutputSerializer(many=True, read_only=True)
+    orders = serializers.PrimaryKeyRelatedField(many=True, read_only=True)  # type: ignore[var-annotated]
+
+    class Meta(ClientQuoteListOutputSerializer.Meta):
+        fields = [*ClientQuoteListOutputSerializer.Meta.fields, "lines", "orders"]
+        read_only_fields = fields
+
+
+class ClientQuoteLineInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    product = serializers.IntegerField()
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
+    discount_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, required=False, default=Decimal("0")
+    )
+
+
+class ClientQuoteInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """Shapes and types only; the service checks access, prices and the rules."""
+
+    account = serializers.IntegerField(required=False)
+    deal = serializers.IntegerField(required=False, allow_null=True)
+    owner = serializers.IntegerField(required=False)
+    valid_until = serializers.DateField(required=False, allow_null=True)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    lines = ClientQuoteLineInputSerializer(many=True, required=False)
+    version = serializers.IntegerField(required=False, min_value=1)
+
+
+class ClientQuoteSendInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    docx = serializers.BooleanField(required=False, default=False)
+
+
+class ClientQuoteRejectInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    reason = serializers.CharField(max_length=255)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -11,19 +12,29 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from kam.accounts.permissions import access_account
+from kam.catalog.models import Product
 from kam.core import access
 from kam.core.api.mixins import ETagMixin, VersionedUpdateMixin, etag
 from kam.core.errors import PermissionDeniedError
-from kam.orders import bonus, confirmations, selectors, services
+from kam.orders import bonus, confirmations, quotes_selectors, quotes_services, selectors, services
 from kam.orders.api import serializers as s
-from kam.orders.errors import OrderError
+from kam.orders.errors import OrderError, QuoteError
 from kam.orders.filters import (
     ApprovalFilterSet,
     BonusSettlementFilterSet,
     OrderFilterSet,
     OrderTaskFilterSet,
+    QuoteFilterSet,
 )
-from kam.orders.models import Approval, BonusSettlement, Order, OrderLine, OrderTask
+from kam.orders.models import (
+    Approval,
+    BonusSettlement,
+    Order,
+    OrderLine,
+    OrderTask,
+    Quote,
+    QuoteLine,
+)
 from kam.orders.permissions import access_order
 from kam.sales.models import Deal
 
@@ -293,3 +304,145 @@ class BonusSettlementViewSet(
             self.get_serializer(self.get_queryset().get(pk=settlement.pk)).data,
             status=status.HTTP_201_CREATED,
         )
+
+
+# --- quotes -----------------------------------------------------------------------------------
+
+
+def _quote_lines(rows: list[dict[str, Any]] | None) -> list[quotes_services.QuoteLineInput] | None:
+    """The entered lines with their products; an unknown product is a field error."""
+    if rows is None:
+        return None
+    ids = {row["product"] for row in rows}
+    products = Product.objects.in_bulk(ids)
+    lines = []
+    for index, row in enumerate(rows):
+        product = products.get(row["product"])
+        if product is None:
+            raise QuoteError(fields={f"lines.{index}.product": ["Unknown product."]})
+        lines.append(
+            quotes_services.QuoteLineInput(
+                product=product,
+                quantity=row["quantity"],
+                discount_percent=row.get("discount_percent", Decimal("0")),
+            )
+        )
+    return lines
+
+
+class QuoteViewSet(
+    ETagMixin,
+    VersionedUpdateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Quotes the user may see (through their account, or as their owner). Filters: q, status,
+    account, deal, owner, valid_from/to; `ordering`. A draft is edited and deleted; `send`
+    renders the PDF and marks it sent; `accept` makes the order; `reject` records the refusal."""
+
+    serializer_class = s.ClientQuoteOutputSerializer
+    update_serializer_class = s.ClientQuoteInputSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = QuoteFilterSet
+
+    def get_queryset(self) -> QuerySet[Quote]:
+        quotes = quotes_selectors.quote_list(user=self.request.user)
+        if self.action == "list":
+            return quotes
+        return quotes.prefetch_related(
+            Prefetch("lines", queryset=QuoteLine.objects.select_related("product")), "orders"
+        )
+
+    def get_serializer_class(self) -> Any:
+        if self.action == "list":
+            return s.ClientQuoteListOutputSerializer
+        return s.ClientQuoteOutputSerializer
+
+    def _answer(self, quote: Quote, code: int = status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=quote.pk)
+        return Response(
+            self.get_serializer(fresh).data, status=code, headers={"ETag": etag(fresh.version)}
+        )
+
+    def apply_update(self, instance: Any, expected: int, changes: dict[str, Any]) -> Any:
+        if "account" in changes:
+            raise QuoteError(fields={"account": ["A quote stays with its account."]})
+        if "deal" in changes:
+            changes["deal"] = _deal(self.request.user, changes["deal"])
+        if "owner" in changes:
+            changes["owner"] = _owner(changes["owner"])
+        if "lines" in changes:
+            changes["lines"] = _quote_lines(changes["lines"])
+        return quotes_services.quote_update(
+            user=self.request.user, quote=instance, expected_version=expected, data=changes
+        )
+
+    @extend_schema(
+        request=s.ClientQuoteInputSerializer, responses={201: s.ClientQuoteOutputSerializer}
+    )
+    def create(self, request: Request) -> Response:
+        _refuse_read_only(request)
+        data = s.ClientQuoteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        missing = {n: ["This field is required."] for n in ("account", "lines") if n not in values}
+        if missing:
+            raise QuoteError(fields=missing)
+        account = access_account(user=request.user, account_id=values["account"])
+        quote = quotes_services.quote_create(
+            user=request.user,
+            account=account,
+            lines=_quote_lines(values["lines"]) or [],
+            deal=_deal(request.user, values.get("deal")),
+            owner=_owner(values.get("owner")),
+            valid_until=values.get("valid_until"),
+            notes=values.get("notes", ""),
+        )
+        return self._answer(quote, status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance: Quote) -> None:
+        quotes_services.quote_delete(user=self.request.user, quote=instance)
+
+    @extend_schema(
+        request=s.ClientQuoteSendInputSerializer, responses=s.ClientQuoteOutputSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def send(self, request: Request, pk: str | None = None) -> Response:
+        """Render the PDF (and the DOCX with `docx: true`), store them on the quote, mark it
+        sent. Without the discount's approval: 400 `approval_required`."""
+        quote = self.get_object()
+        data = s.ClientQuoteSendInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        sent = quotes_services.quote_send(
+            user=request.user, quote=quote, with_docx=data.validated_data["docx"]
+        )
+        return self._answer(sent)
+
+    @extend_schema(request=None, responses={201: s.OrderOutputSerializer})
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: str | None = None) -> Response:
+        """The client accepted: 201 with the new order. Expired: 400 `quote_expired`."""
+        quote = self.get_object()
+        order = quotes_services.quote_accept(user=request.user, quote=quote)
+        fresh = selectors.order_list(user=request.user).prefetch_related("lines__product")
+        body = s.OrderOutputSerializer(
+            fresh.get(pk=order.pk), context=self.get_serializer_context()
+        ).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=s.ClientQuoteRejectInputSerializer, responses=s.ClientQuoteOutputSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str | None = None) -> Response:
+        """The client declined (`reason` required)."""
+        quote = self.get_object()
+        data = s.ClientQuoteRejectInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rejected = quotes_services.quote_reject(
+            user=request.user, quote=quote, reason=data.validated_data["reason"]
+        )
+        return self._answer(rejected)

@@ -160,6 +160,16 @@ def test_detail_shows_stage_history_with_durations(org: Any, deal: Deal) -> None
     assert "Stage history" in html
 
 
+def test_a_deal_loaded_without_stage_changes_still_has_its_page(org: Any, account: Account) -> None:
+    loaded = DealFactory(account=account, title="Loaded in bulk")
+
+    response = _client(org.owner).get(f"/deals/{loaded.pk}/")
+
+    assert loaded.stage_changes.count() == 0
+    assert response.status_code == 200
+    assert "Loaded in bulk" in response.content.decode()
+
+
 def test_needs_are_added_and_edited_in_place(org: Any, deal: Deal) -> None:
     client = _client(org.owner)
 
