@@ -162,18 +162,11 @@ class Order(SoftDeleteModel):
         return self.status in choices.OPEN_STATUSES
 
 
-class OrderLine(models.Model):
-    """One product of an order: quantity, the price the pricing function gave and why,
-    a manual discount on top, VAT, dates, and how much of it has been delivered."""
+class PricedLine(models.Model):
+    """What an order line and a quote line share: the product's quantity, the price the pricing
+    function gave and why (`price_steps`), a manual discount on top, VAT and the totals."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveSmallIntegerField(_("position"), default=1)
-    product = models.ForeignKey(
-        "catalog.Product",
-        verbose_name=_("product"),
-        on_delete=models.PROTECT,
-        related_name="order_lines",
-    )
     quantity = models.DecimalField(
         _("quantity"),
         max_digits=12,
@@ -197,6 +190,22 @@ class OrderLine(models.Model):
     total_net = _money(_("total (net)"))
     total_tax = _money(_("VAT"))
     price_steps = models.JSONField(_("why this price"), default=list, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class OrderLine(PricedLine):
+    """One product of an order: quantity, the price the pricing function gave and why,
+    a manual discount on top, VAT, dates, and how much of it has been delivered."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(
+        "catalog.Product",
+        verbose_name=_("product"),
+        on_delete=models.PROTECT,
+        related_name="order_lines",
+    )
     requested_date = models.DateField(_("requested date"), null=True, blank=True)
     promised_date = models.DateField(_("promised date"), null=True, blank=True)
     delivered_quantity = models.DecimalField(
@@ -682,41 +691,17 @@ class Quote(SoftDeleteModel):
         return self.total_net + self.total_tax
 
 
-class QuoteLine(models.Model):
+class QuoteLine(PricedLine):
     """One product of a quote: quantity, the price the pricing function gave and why, a manual
     discount on top, VAT."""
 
     quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
-    position = models.PositiveSmallIntegerField(_("position"), default=1)
     product = models.ForeignKey(
         "catalog.Product",
         verbose_name=_("product"),
         on_delete=models.PROTECT,
         related_name="quote_lines",
     )
-    quantity = models.DecimalField(
-        _("quantity"),
-        max_digits=12,
-        decimal_places=3,
-        validators=[MinValueValidator(Decimal("0.001"))],
-    )
-    list_price = _money(_("list price"))
-    priced_unit_price = _money(_("unit price from pricing"))
-    price_discount_percent = models.DecimalField(
-        _("discount from pricing (%)"), max_digits=6, decimal_places=2, default=ZERO
-    )
-    discount_percent = models.DecimalField(
-        _("manual discount (%)"),
-        max_digits=5,
-        decimal_places=2,
-        default=ZERO,
-        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))],
-    )
-    unit_price = _money(_("unit price"))
-    vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=5, decimal_places=2, default=ZERO)
-    total_net = _money(_("total (net)"))
-    total_tax = _money(_("VAT"))
-    price_steps = models.JSONField(_("why this price"), default=list, blank=True)
 
     access: ClassVar[AccessSpec] = AccessSpec(
         via="quote",
