@@ -56,19 +56,16 @@ class OrderNumberCounter(models.Model):
         return f"{self.year}: {self.last}"
 
 
-class Order(SoftDeleteModel):
-    """A client's order: priced lines, requested and promised dates, a status, deliveries.
-
-    Totals are kept from the lines by the services; `is_on_time` is set when the order is
-    wholly delivered (every line delivered in full on or before its promised date).
-    """
+class ClientDocument(SoftDeleteModel):
+    """What an order and a quote share: a number, the client account (whose access they
+    inherit), the deal, owner and creator, the currency, totals kept by the services, notes."""
 
     number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
     account = models.ForeignKey(
         "accounts.Account",
         verbose_name=_("account"),
         on_delete=models.PROTECT,
-        related_name="orders",
+        related_name="%(class)ss",
     )
     deal = models.ForeignKey(
         "sales.Deal",
@@ -76,13 +73,13 @@ class Order(SoftDeleteModel):
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        related_name="orders",
+        related_name="%(class)ss",
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
         on_delete=models.PROTECT,
-        related_name="owned_orders",
+        related_name="owned_%(class)ss",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -94,6 +91,30 @@ class Order(SoftDeleteModel):
         editable=False,
     )
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    total_net = _money(_("total (net)"), editable=False)
+    total_tax = _money(_("VAT"), editable=False)
+    notes = models.TextField(_("notes"), blank=True)
+
+    access: ClassVar[AccessSpec] = AccessSpec(via="account", owner="owner")
+
+    class Meta(SoftDeleteModel.Meta):
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def total_gross(self) -> Decimal:
+        return self.total_net + self.total_tax
+
+
+class Order(ClientDocument):
+    """A client's order: priced lines, requested and promised dates, a status, deliveries.
+
+    Totals are kept from the lines by the services; `is_on_time` is set when the order is
+    wholly delivered (every line delivered in full on or before its promised date).
+    """
+
     status = models.CharField(
         _("status"),
         max_length=16,
@@ -103,9 +124,6 @@ class Order(SoftDeleteModel):
     )
     requested_date = models.DateField(_("requested date"), null=True, blank=True)
     promised_date = models.DateField(_("promised date"), null=True, blank=True)
-    total_net = _money(_("total (net)"), editable=False)
-    total_tax = _money(_("VAT"), editable=False)
-    notes = models.TextField(_("notes"), blank=True)
     cancel_reason = models.CharField(_("cancellation reason"), max_length=255, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True, editable=False)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True, editable=False)
@@ -125,8 +143,6 @@ class Order(SoftDeleteModel):
     # The earliest promised date among the lines still missing something (None when nothing is
     # missing or nothing was promised): kept by the services so "overdue" is one indexed range.
     open_promised_date = models.DateField(null=True, blank=True, editable=False)
-
-    access: ClassVar[AccessSpec] = AccessSpec(via="account", owner="owner")
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -149,13 +165,6 @@ class Order(SoftDeleteModel):
                 name="order_promised_not_before_requested",
             ),
         ]
-
-    def __str__(self) -> str:
-        return self.number
-
-    @property
-    def total_gross(self) -> Decimal:
-        return self.total_net + self.total_tax
 
     @property
     def is_open(self) -> bool:
@@ -600,44 +609,13 @@ class QuoteNumberCounter(models.Model):
         return f"{self.year}: {self.last}"
 
 
-class Quote(SoftDeleteModel):
+class Quote(ClientDocument):
     """An offer to a client: priced lines, totals, VAT and a validity date.
 
     draft -> sent (the PDF is generated and stored) -> accepted (an order is created) or
     rejected; a sent quote past `valid_until` is expired. Totals are kept by the services.
     """
 
-    number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
-    account = models.ForeignKey(
-        "accounts.Account",
-        verbose_name=_("account"),
-        on_delete=models.PROTECT,
-        related_name="quotes",
-    )
-    deal = models.ForeignKey(
-        "sales.Deal",
-        verbose_name=_("deal"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="quotes",
-    )
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("owner"),
-        on_delete=models.PROTECT,
-        related_name="owned_quotes",
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
-    currency = models.CharField(_("currency"), max_length=3, default="EUR")
     status = models.CharField(
         _("status"),
         max_length=10,
@@ -646,9 +624,6 @@ class Quote(SoftDeleteModel):
         editable=False,
     )
     valid_until = models.DateField(_("valid until"))
-    total_net = _money(_("total (net)"), editable=False)
-    total_tax = _money(_("VAT"), editable=False)
-    notes = models.TextField(_("notes"), blank=True)
     reject_reason = models.CharField(_("rejection reason"), max_length=255, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, editable=False)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True, editable=False)
@@ -671,8 +646,6 @@ class Quote(SoftDeleteModel):
         editable=False,
     )
 
-    access: ClassVar[AccessSpec] = AccessSpec(via="account", owner="owner")
-
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("quote")
@@ -682,13 +655,6 @@ class Quote(SoftDeleteModel):
             models.Index(fields=["-created_at", "-id"], name="quote_created_idx"),
             models.Index(fields=["deal"], name="quote_deal_idx"),
         ]
-
-    def __str__(self) -> str:
-        return self.number
-
-    @property
-    def total_gross(self) -> Decimal:
-        return self.total_net + self.total_tax
 
 
 class QuoteLine(PricedLine):
