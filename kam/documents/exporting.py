@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO, Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from kam.core import tabular
 from kam.documents.filters import RegisterFilterSet
 from kam.documents.models import Document
-from kam.documents.selectors import register_list
+from kam.documents.selectors import register_list, visible_documents_q
 
 
 def register_columns() -> list[tabular.Column]:
@@ -52,13 +53,19 @@ def register_rows(*, user: Any, filters: dict[str, str]) -> Any:
 
 def register_stream(*, user: Any, fmt: str, filters: dict[str, str]) -> Iterator[bytes]:
     """The register rows `user` may see, matching `filters`, as bytes in `fmt`; audited."""
-    if fmt not in tabular.TABLE_FORMATS:
-        raise tabular.ExportError(_("Unknown export format %s: use csv or xlsx.") % fmt)
-    rows = register_rows(user=user, filters=filters)
-    tabular.audit_export(user=user, rows=rows, fmt=fmt, filters=filters)
-    records: Iterator[Document] = rows.iterator(chunk_size=tabular.CHUNK)
-    writer = tabular._csv if fmt == "csv" else tabular._xlsx
-    return writer(records, register_columns())
+    return tabular.export_table(
+        user=user,
+        rows=register_rows(user=user, filters=filters),
+        columns=register_columns(),
+        fmt=fmt,
+        filters=filters,
+        scope=_visible_documents,
+    )
+
+
+def _visible_documents(user: Any, rows: QuerySet[Document]) -> QuerySet[Document]:
+    # A document has no AccessSpec of its own: it is visible with the record it hangs on.
+    return rows.filter(visible_documents_q(user, "view"))
 
 
 def export_register(user: Any, fmt: str, filters: dict[str, str], out: IO[bytes]) -> int:
