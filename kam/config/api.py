@@ -11,6 +11,7 @@ from kam.core.api import urls as core_api
 from kam.core.api.views import api_not_found
 from kam.documents.api import urls as documents_api
 from kam.orders.api import urls as orders_api
+from kam.outreach.api import urls as outreach_api
 from kam.sales.api import urls as sales_api
 from kam.users.api import urls as users_api
 
@@ -24,6 +25,7 @@ APPS = (
     documents_api,
     contracts_api,
     orders_api,
+    outreach_api,
 )
 
 # Apps use SimpleRouter (no root of their own); this router only serves the combined root.

@@ -56,5 +56,9 @@ app.conf.beat_schedule = {
         "task": "kam.orders.tasks.expire_quotes_task",
         "schedule": 60 * 60,
     },
+    # outreach: mail
+    # outreach: calls
+    # outreach: campaigns
+    # outreach: events
 }
 app.autodiscover_tasks()

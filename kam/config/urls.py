@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("kam.documents.urls")),
     path("", include("kam.contracts.urls")),
     path("", include("kam.orders.urls")),
+    path("", include("kam.outreach.urls")),
     path("", include("kam.core.urls")),
 ]

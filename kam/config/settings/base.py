@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "kam.documents",
     "kam.contracts",
     "kam.orders",
+    "kam.outreach",
     "kam.demo",
 ]
 
@@ -301,6 +302,15 @@ SPECTACULAR_SETTINGS = {
         "ApprovalReasonEnum": "kam.orders.choices.ApprovalReason",
         "OrderTaskStatusEnum": "kam.orders.choices.TaskStatus",
         "QuoteStatusEnum": "kam.orders.choices.QuoteStatus",
+        # outreach: mail
+        # outreach: calls
+        # outreach: campaigns
+        "CampaignKindEnum": "kam.outreach.choices.CampaignKind",
+        "CampaignStatusEnum": "kam.outreach.choices.CampaignStatus",
+        "DeliveryStatusEnum": "kam.outreach.choices.DeliveryStatus",
+        # outreach: events
+        "EventKindEnum": "kam.outreach.choices.EventKind",
+        "GuestStatusEnum": "kam.outreach.choices.GuestStatus",
     },
 }
 

@@ -1,0 +1,8 @@
+from rest_framework.routers import SimpleRouter
+
+from kam.outreach.api import calls, campaigns, events, mail
+
+router = SimpleRouter()
+for topic in (mail, calls, campaigns, events):
+    topic.register(router)
+urlpatterns = [*router.urls]

@@ -1,0 +1,68 @@
+"""The vocabularies of outreach. One section per topic."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# --- mail -------------------------------------------------------------------------------------
+
+
+class MessageDirection(models.TextChoices):
+    INBOUND = "inbound", _("Received")
+    OUTBOUND = "outbound", _("Sent")
+
+
+# --- calls ------------------------------------------------------------------------------------
+
+# --- campaigns --------------------------------------------------------------------------------
+
+
+class CampaignKind(models.TextChoices):
+    NEW_PRODUCT = "new_product", _("New product")
+    PROMOTION = "promotion", _("Promotion")
+    INVITATION = "invitation", _("Invitation")
+    NEWSLETTER = "newsletter", _("Newsletter")
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SCHEDULED = "scheduled", _("Scheduled")
+    SENDING = "sending", _("Sending")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class DeliveryStatus(models.TextChoices):
+    """Where one message to one recipient is. `sending` and `handed_over` are the outbox's
+    in-flight states (see services/delivery.py); the rest are outcomes."""
+
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    HANDED_OVER = "handed_over", _("Handed over")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    BOUNCED = "bounced", _("Bounced")
+    OPENED = "opened", _("Opened")
+    CLICKED = "clicked", _("Clicked")
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+    FAILED = "failed", _("Failed")
+    SUPPRESSED = "suppressed", _("Not sent (no consent)")
+
+
+# --- events -----------------------------------------------------------------------------------
+
+
+class EventKind(models.TextChoices):
+    EXHIBITION = "exhibition", _("Exhibition")
+    FAIR = "fair", _("Fair")
+    PRESENTATION = "presentation", _("Presentation")
+    WEBINAR = "webinar", _("Webinar")
+    PRODUCT_LAUNCH = "product_launch", _("Product launch")
+
+
+class GuestStatus(models.TextChoices):
+    INVITED = "invited", _("Invited")
+    REGISTERED = "registered", _("Registered")
+    DECLINED = "declined", _("Declined")
+    ATTENDED = "attended", _("Attended")

@@ -1,0 +1,3 @@
+"""Celery tasks of campaigns: thin wrappers around its services."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Celery tasks of events: thin wrappers around its services."""
+
+from __future__ import annotations
