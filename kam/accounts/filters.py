@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from kam.accounts import choices
-from kam.accounts.models import Account, Contact
+from kam.accounts.models import Account, Contact, ContactConsent
 
 
 class AccountFilterSet(django_filters.FilterSet):
@@ -74,10 +74,47 @@ class ContactFilterSet(django_filters.FilterSet):
     buying_role = django_filters.MultipleChoiceFilter(choices=choices.BuyingRole.choices)
     do_not_contact = django_filters.BooleanFilter()
     owner = django_filters.ModelChoiceFilter(queryset=get_user_model().objects.all())
+    # The account's facts, so a contact list (and a campaign audience) can say "the buyers of
+    # our key accounts in Germany".
+    tier = django_filters.MultipleChoiceFilter(
+        field_name="account__tier", choices=choices.Tier.choices
+    )
+    account_status = django_filters.MultipleChoiceFilter(
+        field_name="account__status", choices=choices.Status.choices
+    )
+    industry = django_filters.CharFilter(field_name="account__industry", lookup_expr="iexact")
+    country = django_filters.CharFilter(method="filter_country")
+    tag = django_filters.CharFilter(field_name="account__tags__name", label="Account tag")
+    consent = django_filters.ChoiceFilter(
+        method="filter_consent", choices=choices.Channel.choices, label="Consented on channel"
+    )
 
     class Meta:
         model = Contact
-        fields = ["q", "account", "buying_role", "do_not_contact", "owner"]
+        fields = [
+            "q",
+            "account",
+            "buying_role",
+            "do_not_contact",
+            "owner",
+            "tier",
+            "account_status",
+            "industry",
+            "country",
+            "tag",
+            "consent",
+        ]
+
+    def filter_country(
+        self, queryset: QuerySet[Contact], name: str, value: str
+    ) -> QuerySet[Contact]:
+        return queryset.filter(account__country=value.strip().upper())
+
+    def filter_consent(
+        self, queryset: QuerySet[Contact], name: str, value: str
+    ) -> QuerySet[Contact]:
+        granted = ContactConsent.objects.filter(channel=value, is_granted=True)
+        return queryset.filter(pk__in=granted.values("contact_id"))
 
     def filter_q(self, queryset: QuerySet[Contact], name: str, value: str) -> QuerySet[Contact]:
         value = value.strip()

@@ -14,6 +14,7 @@ from kam.demo import activities_data, catalog_data
 from kam.demo.contracts_data import add_contracts
 from kam.demo.generator import SIZES, DemoResult, generate, print_logins
 from kam.demo.orders_data import generate_demo_orders
+from kam.demo.outreach_data import add_outreach
 from kam.demo.sales_data import add_sales
 from kam.orders.models import Delivery, DeliveryLine, Order, OrderLine
 
@@ -62,6 +63,8 @@ class Command(BaseCommand):
                 for m in (Order, OrderLine, Delivery, DeliveryLine)
             },
         )
+        # Campaigns sent over the past months and an exhibition with its leads.
+        add_outreach(result, seed=options["seed"])
         # The duplicate index over the demo base, so the planted duplicates show in the review.
         rebuild_match_keys()
         # Fresh statistics: without them SQLite picks the trash index and scans whole tables.
