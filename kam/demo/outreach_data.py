@@ -48,7 +48,7 @@ OUTCOMES: list[tuple[str, float]] = [
     (DeliveryStatus.UNSUBSCRIBED, 0.04),
     (DeliveryStatus.FAILED, 0.05),
 ]
-FAIL_REASONS = {
+FAIL_REASONS: dict[str, str] = {
     DeliveryStatus.BOUNCED: "550 5.1.1 The e-mail account that you tried to reach does not exist",
     DeliveryStatus.FAILED: "421 4.7.0 Try again later (gave up after 5 attempts)",
 }
