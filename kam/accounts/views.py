@@ -89,8 +89,21 @@ def contact_list(request: KamRequest) -> HttpResponse:
     return render(
         request,
         "accounts/contact_list.html",
-        {"filters": filters, "page": page, "can_create": not access.is_read_only(request.user)},
+        {
+            "filters": filters,
+            "page": page,
+            "can_create": not access.is_read_only(request.user),
+            # Saved contact views are also what a campaign's audience is chosen from.
+            "saved_filters": selectors.saved_filters(user=request.user, list_name="contacts"),
+            "query": _without_page(request),
+        },
     )
+
+
+def _without_page(request: KamRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 @login_required
@@ -172,24 +185,32 @@ def account_bulk(request: KamRequest) -> HttpResponse:
 @require_POST
 def saved_filter_save(request: KamRequest) -> HttpResponse:
     query = request.POST.get("query", "")
+    list_name = request.POST.get("list_name", "accounts")
+    if list_name not in SAVED_VIEW_LISTS:
+        return HttpResponseBadRequest(_("Unknown list."))
     try:
         services.saved_filter_save(
             user=request.user,
-            list_name="accounts",
+            list_name=list_name,
             name=request.POST.get("name", ""),
             query=query,
             is_shared=request.POST.get("is_shared") == "on",
         )
     except ApplicationError as error:
         messages.error(request, " ".join(m for ms in error.fields.values() for m in ms))
-    return redirect(f"{reverse('accounts:account_list')}?{query}")
+    return redirect(f"{reverse(SAVED_VIEW_LISTS[list_name])}?{query}")
 
 
 @login_required
 @require_POST
 def saved_filter_delete(request: KamRequest, pk: int) -> HttpResponse:
+    list_name = request.POST.get("list_name", "accounts")
     services.saved_filter_delete(user=request.user, saved_filter_id=pk)
-    return redirect("accounts:account_list")
+    return redirect(SAVED_VIEW_LISTS.get(list_name, "accounts:account_list"))
+
+
+# The lists whose filters can be saved as views, and their pages.
+SAVED_VIEW_LISTS = {"accounts": "accounts:account_list", "contacts": "accounts:contact_list"}
 
 
 EXPORT_TYPES = {

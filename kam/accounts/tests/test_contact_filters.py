@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from kam.accounts import choices
 from kam.accounts.filters import ContactFilterSet
-from kam.accounts.models import Contact, ContactConsent, Tag
+from kam.accounts.models import Contact, ContactConsent, SavedFilter, Tag
 from kam.accounts.tests.factories import AccountFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -60,3 +60,46 @@ def test_an_unknown_channel_is_a_validation_error() -> None:
 
     assert not filters.is_valid()
     assert list(filters.errors) == ["consent"]
+
+
+def test_the_contact_list_filters_by_account_facts_within_what_the_user_sees(
+    client: Any, org: Any
+) -> None:
+    mine = AccountFactory(owner=org.owner, tier=choices.Tier.KEY)
+    ContactFactory(account=mine, last_name="Mine")
+    ContactFactory(account=AccountFactory(owner=org.owner), last_name="Plain")
+    ContactFactory(
+        account=AccountFactory(owner=org.other, tier=choices.Tier.KEY), last_name="Alien"
+    )
+    client.force_login(org.owner)
+
+    page = client.get("/contacts/", {"tier": "key"})
+
+    assert [c.last_name for c in page.context["page"].object_list] == ["Mine"]
+
+
+def test_contact_views_are_saved_for_the_contact_list_and_come_back_there(
+    client: Any, org: Any
+) -> None:
+    client.force_login(org.owner)
+
+    response = client.post(
+        "/accounts/views/",
+        {"list_name": "contacts", "name": "Key buyers", "query": "tier=key&consent=email"},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/contacts/?tier=key&consent=email"
+    saved = SavedFilter.objects.get(owner=org.owner)
+    assert (saved.list_name, saved.name, saved.query) == ("contacts", "Key buyers", "tier=key&consent=email")
+    assert [v.name for v in client.get("/contacts/").context["saved_filters"]] == ["Key buyers"]
+    assert list(client.get("/accounts/").context["saved_filters"]) == []
+
+
+def test_a_view_for_an_unknown_list_is_refused(client: Any, org: Any) -> None:
+    client.force_login(org.owner)
+
+    response = client.post("/accounts/views/", {"list_name": "deals", "name": "X", "query": ""})
+
+    assert response.status_code == 400
+    assert not SavedFilter.objects.exists()
