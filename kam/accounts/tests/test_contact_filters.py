@@ -91,7 +91,11 @@ def test_contact_views_are_saved_for_the_contact_list_and_come_back_there(
     assert response.status_code == 302
     assert response["Location"] == "/contacts/?tier=key&consent=email"
     saved = SavedFilter.objects.get(owner=org.owner)
-    assert (saved.list_name, saved.name, saved.query) == ("contacts", "Key buyers", "tier=key&consent=email")
+    assert (saved.list_name, saved.name, saved.query) == (
+        "contacts",
+        "Key buyers",
+        "tier=key&consent=email",
+    )
     assert [v.name for v in client.get("/contacts/").context["saved_filters"]] == ["Key buyers"]
     assert list(client.get("/accounts/").context["saved_filters"]) == []
 
