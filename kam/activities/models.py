@@ -106,6 +106,12 @@ class Activity(SoftDeleteModel):
                 name="activity_timeline_idx",
                 condition=models.Q(deleted_at__isnull=True),
             ),
+            # The activity list's order across accounts (head of sales, auditors, big teams).
+            models.Index(
+                fields=["-occurred_at", "-id"],
+                name="activity_list_idx",
+                condition=models.Q(deleted_at__isnull=True),
+            ),
             models.Index(fields=["deal", "-occurred_at"], name="activity_deal_idx"),
             models.Index(fields=["assignee", "status", "due_at"], name="activity_assignee_due_idx"),
             models.Index(fields=["owner", "status", "occurred_at"], name="activity_owner_idx"),

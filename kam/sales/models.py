@@ -144,6 +144,12 @@ class Deal(SoftDeleteModel):
                 fields=["owner", "status", "expected_close_date"], name="deal_owner_status_idx"
             ),
             models.Index(fields=["status", "expected_close_date"], name="deal_forecast_idx"),
+            # The deal list's order: a page reads 50 index entries instead of sorting every row.
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="deal_list_idx",
+                condition=models.Q(deleted_at__isnull=True),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
