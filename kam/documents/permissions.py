@@ -5,6 +5,7 @@ from typing import Any
 from kam.core import access
 from kam.core.access import Action
 from kam.core.errors import NotFoundError
+from kam.documents.choices import CONFIDENTIAL_KINDS
 from kam.documents.models import Document, DocumentVersion
 
 
@@ -20,6 +21,8 @@ def access_document(*, user: Any, document_id: Any, action: Action = "view") -> 
         raise NotFoundError() from None
     model = document.content_type.model_class()
     if model is None or not isinstance(getattr(model, "access", None), access.AccessSpec):
+        raise NotFoundError()
+    if document.kind in CONFIDENTIAL_KINDS and not access.can_see_confidential(user):
         raise NotFoundError()
     document.record = access.get_for(user, model._default_manager.all(), document.object_id, action)
     return document

@@ -70,7 +70,17 @@ def visible_documents_q(user: Any, action: Action = "view") -> Q:
         if grant is access.NOTHING:
             continue
         result = grant if result is access.NOTHING else result | grant
-    return result
+    if result is access.NOTHING:
+        return result
+    return result & confidential_q(user)
+
+
+def confidential_q(user: Any) -> Q:
+    """Contracts, invoices and the like carry prices, terms and amounts: only roles that may read
+    confidential fields see them (DESIGN.md section 4); `Q()` for those roles."""
+    if access.can_see_confidential(user):
+        return Q()
+    return ~Q(kind__in=choices.CONFIDENTIAL_KINDS)
 
 
 def document_list(*, user: Any) -> QuerySet[Document]:
@@ -79,10 +89,12 @@ def document_list(*, user: Any) -> QuerySet[Document]:
     return with_details(rows).order_by("-created_at", "-pk")
 
 
-def record_documents(*, record: Model) -> QuerySet[Document]:
-    """The live documents of one record (the caller has checked access to the record)."""
+def record_documents(*, user: Any, record: Model) -> QuerySet[Document]:
+    """The live documents of one record that `user` may see (the caller has checked his access
+    to the record; confidential kinds only for roles that read confidential fields)."""
     content_type = ContentType.objects.get_for_model(record)
     rows = Document.objects.filter(content_type=content_type, object_id=record.pk)
+    rows = rows.filter(confidential_q(user))
     return with_details(rows).order_by("-created_at", "-pk")
 
 

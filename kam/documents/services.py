@@ -140,6 +140,15 @@ def _size(content: File[bytes]) -> int | None:
         return None
 
 
+def _check_kind(user: Any, kind: str) -> None:
+    """Refuse filing a document its author could not see afterwards (a confidential kind from a
+    role without the confidential permission)."""
+    if kind in choices.CONFIDENTIAL_KINDS and not access.can_see_confidential(user):
+        raise DocumentError(
+            fields={"kind": [_("Your role may not file contracts, invoices and the like.")]}
+        )
+
+
 def _as_file(upload: IO[bytes] | bytes) -> File[bytes]:
     if isinstance(upload, bytes):
         return ContentFile(upload)
@@ -166,7 +175,9 @@ def document_create(
 
     Requires the right to change the record; the file is checked by content
     (`files.inspect_upload`). Incoming and outgoing documents get the register's next number.
+    A confidential kind (contract, invoice...) only from a role that may read such documents.
     """
+    _check_kind(user, kind)
     return _create(
         user=user,
         record=record,
@@ -255,6 +266,8 @@ def document_update(
     unknown = set(data) - EDITABLE
     if unknown:
         raise DocumentError(fields={name: [_("This field cannot be changed.")] for name in unknown})
+    if "kind" in data:
+        _check_kind(user, data["kind"])
     current = _lock(user, document)
     preview = Document.objects.get(pk=current.pk)
     for name, value in data.items():

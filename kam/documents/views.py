@@ -67,7 +67,7 @@ def record_panel(request: KamRequest, pk: int, record_type: str) -> HttpResponse
             form = DocumentUploadForm(user=request.user, record=record)
     context = {
         "record": record,
-        "documents": selectors.record_documents(record=record),
+        "documents": selectors.record_documents(user=request.user, record=record),
         "form": form,
         "can_change": can_change,
         "created": created,

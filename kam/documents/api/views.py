@@ -80,7 +80,7 @@ class DocumentViewSet(
         record = selectors.record_get(
             user=self.request.user, content_type=content_type, object_id=object_id
         )
-        return selectors.record_documents(record=record)
+        return selectors.record_documents(user=self.request.user, record=record)
 
     def get_object(self) -> Document:
         action: Action = "view" if self.request.method in ("GET", "HEAD") else "change"
