@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from kam.accounts import duplicates, validation
 from kam.accounts.errors import AccountError
 from kam.accounts.models import Account, Contact, ContactConsent, MatchKey
-from kam.core import access
+from kam.core import access, registry
 from kam.core.audit import acting_as, log_event
 from kam.core.errors import (
     ConflictError,
@@ -209,7 +209,10 @@ def account_merge(
     changes = _resolve_choices(user=user, survivor=kept, loser=gone, choices=field_choices)
     _check_account_changes(user=user, survivor=kept, loser=gone, changes=changes)
     _derive_account_keys(kept, changes)
-    return _apply_and_move(user=user, survivor=kept, loser=gone, changes=changes)
+    merged = _apply_and_move(user=user, survivor=kept, loser=gone, changes=changes)
+    for hook in registry.account_merge_hooks().values():
+        hook(merged.pk)
+    return merged
 
 
 @transaction.atomic
@@ -530,10 +533,12 @@ def _unique_sets(link: Link) -> Iterator[tuple[tuple[str, ...], Q | None]]:
     """For each unique constraint of `link.model` that holds the pointer: the other fields of
     the constraint, and its condition."""
     meta = link.model._meta
+    # A primary key that is the pointer itself (a one-to-one row per account, such as its
+    # contact figures) is unique too: the survivor keeps his own row.
     candidates: list[tuple[tuple[str, ...], Q | None]] = [
         ((field.name,), None)
         for field in meta.concrete_fields
-        if field.unique and not field.primary_key
+        if field.unique and (not field.primary_key or field.name in link.pointer)
     ]
     candidates.extend((tuple(names), None) for names in meta.unique_together)
     candidates.extend(

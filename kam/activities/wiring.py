@@ -52,6 +52,12 @@ def _leads_or_sees_all(user: Any) -> bool:
     return access.sees_all(user) or bool(access.led_member_ids(user))
 
 
+def _refresh_contact_stats(account_id: int) -> None:
+    from kam.activities.services import contact_stats_refresh
+
+    contact_stats_refresh(account_id=account_id)
+
+
 def connect() -> None:
     from kam.activities.models import Activity, CadenceRule
     from kam.activities.selectors import ACTIVITIES_TIMELINE
@@ -61,6 +67,7 @@ def connect() -> None:
         Activity, exclude=("reminded_at", "overdue_notified_at"), m2m=("contacts", "participants")
     )
     audit.register(CadenceRule)
+    registry.register_account_merge_hook("activities.contact_stats", _refresh_contact_stats)
     registry.register_timeline(ACTIVITIES_TIMELINE, _timeline)
     registry.register_panel(
         registry.Panel(

@@ -276,3 +276,20 @@ def register_importer(importer: Importer) -> None:
 
 def importers() -> dict[str, Importer]:
     return dict(_importers)
+
+
+# --- After an account merge -------------------------------------------------------------------
+
+# `hook(survivor_id)`: called inside the merge's transaction once every row pointing at the loser
+# points at the survivor, so an app recomputes what it derives per account (contact cadence,
+# repeat-order figures) without accounts importing it.
+AccountMergeHook = Callable[[int], None]
+_account_merge_hooks: dict[str, AccountMergeHook] = {}
+
+
+def register_account_merge_hook(key: str, hook: AccountMergeHook) -> None:
+    _account_merge_hooks[key] = hook
+
+
+def account_merge_hooks() -> dict[str, AccountMergeHook]:
+    return dict(_account_merge_hooks)

@@ -91,6 +91,13 @@ def _search(user: Any, query: str, limit: int) -> list[registry.SearchHit]:
     ]
 
 
+def _refresh_order_stats(account_id: int) -> None:
+    from kam.accounts.models import Account
+    from kam.orders.services import account_stats_refresh
+
+    account_stats_refresh(account=Account.all_objects.get(pk=account_id))
+
+
 def connect() -> None:
     from kam.orders import selectors
     from kam.orders.models import (
@@ -104,6 +111,7 @@ def connect() -> None:
     )
 
     core_audit.register(Order)
+    registry.register_account_merge_hook("orders.account_stats", _refresh_order_stats)
     core_audit.register(OrderLine, exclude=("overdue_notified_at",))
     core_audit.register(Delivery)
     core_audit.register(Approval)
