@@ -56,9 +56,9 @@ app.conf.beat_schedule = {
         "task": "kam.orders.tasks.expire_quotes_task",
         "schedule": 60 * 60,
     },
-    # The outreach mail topic.
-    # The outreach calls topic.
-    # The outreach campaigns topic.
-    # The outreach events topic.
+    # outreach: mail
+    # outreach: calls
+    # outreach: campaigns
+    # outreach: events
 }
 app.autodiscover_tasks()

@@ -302,13 +302,13 @@ SPECTACULAR_SETTINGS = {
         "ApprovalReasonEnum": "kam.orders.choices.ApprovalReason",
         "OrderTaskStatusEnum": "kam.orders.choices.TaskStatus",
         "QuoteStatusEnum": "kam.orders.choices.QuoteStatus",
-        # The outreach mail topic.
-        # The outreach calls topic.
-        # The outreach campaigns topic.
+        # outreach: mail
+        # outreach: calls
+        # outreach: campaigns
         "CampaignKindEnum": "kam.outreach.choices.CampaignKind",
         "CampaignStatusEnum": "kam.outreach.choices.CampaignStatus",
         "DeliveryStatusEnum": "kam.outreach.choices.DeliveryStatus",
-        # The outreach events topic.
+        # outreach: events
         "EventKindEnum": "kam.outreach.choices.EventKind",
         "GuestStatusEnum": "kam.outreach.choices.GuestStatus",
     },
