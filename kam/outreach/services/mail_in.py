@@ -166,7 +166,7 @@ def _thread_parent(parsed: Parsed) -> Message | None:
     if not key or key == parsed.subject.lower():
         return None  # not a reply ("Re:") or nothing to match on
     since = timezone.now() - timedelta(days=SUBJECT_THREAD_DAYS)
-    counterpart = Q(to_addresses__contains=parsed.from_address) | Q(
+    counterpart = Q(to_addresses__icontains=f'"{parsed.from_address}"') | Q(
         from_address=parsed.from_address
     )
     return (

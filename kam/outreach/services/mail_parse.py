@@ -105,9 +105,14 @@ def _bodies(message: EmailMessage) -> tuple[str, str]:
     text = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
     return (
-        str(text.get_content()) if text is not None else "",  # type: ignore[attr-defined]
-        str(html.get_content()) if html is not None else "",  # type: ignore[attr-defined]
+        _lf(text.get_content()) if text is not None else "",  # type: ignore[attr-defined]
+        _lf(html.get_content()) if html is not None else "",  # type: ignore[attr-defined]
     )
+
+
+def _lf(content: object) -> str:
+    """Text with the wire's CRLF line ends made plain newlines (the raw bytes keep them)."""
+    return str(content).replace("\r\n", "\n")
 
 
 def _attachments(message: EmailMessage) -> list[Attachment]:
