@@ -74,11 +74,12 @@ def unknown_senders(*, user: Any) -> QuerySet[Any]:
 
 def mailbox_list(*, user: Any) -> QuerySet[Mailbox]:
     """A user's own mailboxes; everything for those who see all (shared ones included)."""
-    return Mailbox.objects.visible_to(user).select_related("owner").order_by("name", "pk")
-
-
-def malformed_count(*, mailbox: Mailbox) -> int:
-    return Message.objects.filter(mailbox=mailbox, is_malformed=True).count()
+    return (
+        Mailbox.objects.visible_to(user)
+        .select_related("owner")
+        .annotate(malformed=Count("messages", filter=Q(messages__is_malformed=True)))
+        .order_by("name", "pk")
+    )
 
 
 def template_list(*, user: Any) -> QuerySet[EmailTemplate]:

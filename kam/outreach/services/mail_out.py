@@ -264,3 +264,29 @@ def _shared() -> Any:
     from django.db.models import Q
 
     return Q(owner__isnull=True)
+
+
+@transaction.atomic
+def template_create(*, user: Any, data: dict[str, Any]) -> EmailTemplate:
+    """A template of `user`'s own; its subject and text must render (allowed tags only)."""
+    if not access.is_active_user(user) or access.is_read_only(user):
+        raise PermissionDeniedError()
+    for field in ("subject", "body"):
+        _check_tags(str(data.get(field, "")), field)
+        try:
+            _ENGINE.from_string(str(data.get(field, "")))
+        except TemplateSyntaxError as error:
+            raise MailError(fields={field: [str(error)]}) from None
+    template = EmailTemplate(
+        owner=user,
+        name=data.get("name", ""),
+        subject=data.get("subject", ""),
+        body=data.get("body", ""),
+    )
+    try:
+        template.full_clean()
+    except ValidationError as error:
+        raise MailError(_("Some values are not valid."), fields=error.message_dict) from None
+    with acting_as(user):
+        template.save()
+    return template

@@ -1,0 +1,271 @@
+"""The mail pages: who sees what (the access matrix), writing an e-mail, the panels, importing,
+unknown senders and mailboxes; lists at a constant number of queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from kam.accounts.models import Contact
+from kam.accounts.tests.factories import AccountFactory
+from kam.core import registry
+from kam.outreach.models import Mailbox, Message
+from kam.outreach.services.mail_boxes import mailbox_create
+from kam.outreach.services.mail_in import message_ingest
+from kam.outreach.tests.mail_factories import contact_with, raw_mail
+from kam.outreach.tests.mailservers import SmtpServer
+
+pytestmark = pytest.mark.django_db
+ROLES = ["owner", "lead", "peer", "other", "kam", "sales_head", "auditor", "staff", "marketing"]
+SEES = {"owner", "lead", "sales_head", "auditor"}
+CHANGES = {"owner", "lead", "sales_head"}
+
+
+@pytest.fixture
+def anna(org: Any) -> Contact:
+    account = AccountFactory(owner=org.owner, name="Client GmbH")
+    return contact_with(account, email="anna@client.example", first_name="Anna", last_name="K")
+
+
+@pytest.fixture
+def received(org: Any, anna: Contact) -> Message:
+    return message_ingest(raw=raw_mail(body="Secret price 4711\n"), owner=org.owner).message
+
+
+def _client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_anonymous_is_sent_to_sign_in(received: Message, anna: Contact) -> None:
+    for url in (
+        "/mail/messages/",
+        f"/mail/messages/{received.pk}/",
+        f"/contacts/{anna.pk}/write-email/",
+        f"/contacts/{anna.pk}/mail-panel/",
+        "/mail/unknown-senders/",
+        "/mail/mailboxes/",
+        "/mail/messages/import/",
+    ):
+        response = Client().get(url)
+        assert (url, response.status_code) == (url, 302)
+        assert "/login" in response["Location"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_message_page_answers_by_access(org: Any, received: Message, role: str) -> None:
+    response = _client(getattr(org, role)).get(f"/mail/messages/{received.pk}/")
+
+    if role in SEES:
+        assert response.status_code == 200
+        assert "Secret price 4711" in response.content.decode()
+    else:
+        assert response.status_code == 404
+        assert "4711" not in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_list_shows_only_visible_messages(org: Any, received: Message, role: str) -> None:
+    page = _client(getattr(org, role)).get("/mail/messages/").content.decode()
+
+    assert ("Question about the offer" in page) is (role in SEES)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_contact_panel_answers_by_access(
+    org: Any, received: Message, anna: Contact, role: str
+) -> None:
+    response = _client(getattr(org, role)).get(f"/contacts/{anna.pk}/mail-panel/")
+
+    assert response.status_code == (200 if role in SEES else 404)
+    if role in SEES:
+        page = response.content.decode()
+        assert "Question about the offer" in page
+        assert ("Write e-mail" in page) is (role in CHANGES)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_compose_page_needs_the_right_to_change_the_contact(
+    org: Any, anna: Contact, role: str
+) -> None:
+    response = _client(getattr(org, role)).get(f"/contacts/{anna.pk}/write-email/")
+
+    expected = 200 if role in CHANGES else 403 if role in SEES else 404
+    assert response.status_code == expected
+
+
+def test_the_panels_are_registered_on_contact_and_account_pages(org: Any) -> None:
+    contact = [p.url_name for p in registry.panels_for("accounts.contact", org.owner)]
+    account = [p.url_name for p in registry.panels_for("accounts.account", org.owner)]
+
+    assert "outreach:mail_contact_panel" in contact
+    assert "outreach:mail_account_panel" in account
+
+
+def test_writing_an_e_mail_sends_it_and_shows_it(
+    org: Any, anna: Contact, smtp_settings: SmtpServer
+) -> None:
+    client = _client(org.owner)
+
+    response = client.post(
+        f"/contacts/{anna.pk}/write-email/",
+        {"subject": "Hello {{ contact.first_name }}", "body": "Text", "cc": ""},
+    )
+
+    message = Message.objects.get(direction="outbound")
+    assert response.status_code == 302
+    assert response["Location"] == f"/mail/messages/{message.pk}/"
+    assert smtp_settings.wait_for(1)
+    assert smtp_settings.messages[0]["Subject"] == "Hello Anna"
+    assert "Hello Anna" in client.get(response["Location"]).content.decode()
+
+
+def test_the_compose_form_keeps_what_was_typed_on_error(
+    org: Any, anna: Contact, smtp_settings: SmtpServer
+) -> None:
+    response = _client(org.owner).post(
+        f"/contacts/{anna.pk}/write-email/",
+        {"subject": "Hi", "body": "Keep {% load x %} this", "cc": "not-an-address"},
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "“not-an-address” is not an e-mail address." in page
+    assert "Keep {% load x %} this" in page
+    assert smtp_settings.count == 0
+    assert Message.objects.count() == 0
+
+
+def test_the_compose_form_needs_csrf(org: Any, anna: Contact) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(org.owner)
+
+    response = client.post(f"/contacts/{anna.pk}/write-email/", {"subject": "x", "body": "y"})
+
+    assert response.status_code == 403
+    assert Message.objects.count() == 0
+
+
+def test_the_message_list_costs_the_same_for_many_rows(
+    org: Any, anna: Contact, django_assert_max_num_queries: Any
+) -> None:
+    for n in range(30):
+        message_ingest(raw=raw_mail(message_id=f"<bulk{n}@client.example>"), owner=org.owner)
+    client = _client(org.owner)
+
+    with django_assert_max_num_queries(12):
+        response = client.get("/mail/messages/")
+
+    assert response.content.decode().count('id="message-') == 30
+
+
+def test_importing_a_file_through_the_page(org: Any, anna: Contact) -> None:
+    upload = SimpleUploadedFile("q.eml", raw_mail(), content_type="message/rfc822")
+
+    response = _client(org.owner).post("/mail/messages/import/", {"file": upload})
+
+    assert response.status_code == 302
+    assert Message.objects.get().contact == anna
+
+
+def test_the_auditor_cannot_import(org: Any) -> None:
+    upload = SimpleUploadedFile("q.eml", raw_mail(), content_type="message/rfc822")
+
+    response = _client(org.auditor).post("/mail/messages/import/", {"file": upload})
+
+    assert response.status_code == 404
+    assert Message.objects.count() == 0
+
+
+def test_an_unknown_sender_becomes_a_contact_in_one_step(org: Any) -> None:
+    account = AccountFactory(owner=org.owner, name="Prospect AG")
+    message_ingest(raw=raw_mail(sender="Nina Neu <nina@prospect.example>"), owner=org.owner)
+    client = _client(org.owner)
+    listed = client.get("/mail/unknown-senders/").content.decode()
+    form = client.get("/mail/unknown-senders/contact/?address=nina@prospect.example")
+
+    response = client.post(
+        "/mail/unknown-senders/contact/?address=nina@prospect.example",
+        {"account": account.pk, "first_name": "Nina", "last_name": "Neu"},
+    )
+
+    assert "nina@prospect.example" in listed
+    assert 'value="Neu"' in form.content.decode()
+    contact = Contact.objects.get(account=account)
+    assert (contact.first_name, contact.last_name, contact.emails) == (
+        "Nina",
+        "Neu",
+        ["nina@prospect.example"],
+    )
+    assert response["Location"] == f"/contacts/{contact.pk}/"
+    assert Message.objects.get().contact == contact
+    assert "nina@prospect.example" not in client.get("/mail/unknown-senders/").content.decode()
+
+
+def test_another_manager_cannot_take_someone_elses_unknown_sender(org: Any) -> None:
+    message_ingest(raw=raw_mail(sender="nina@prospect.example"), owner=org.owner)
+
+    response = _client(org.other).get(
+        "/mail/unknown-senders/contact/?address=nina@prospect.example"
+    )
+
+    assert response.status_code == 404
+
+
+def test_setting_up_a_mailbox_through_the_page(org: Any) -> None:
+    response = _client(org.owner).post(
+        "/mail/mailboxes/new/",
+        {
+            "name": "Inbox",
+            "email_address": "owner@example.com",
+            "host": "imap.example.com",
+            "port": 993,
+            "use_ssl": "on",
+            "username": "owner",
+            "password": "pw-1",
+            "folder": "INBOX",
+        },
+    )
+
+    mailbox = Mailbox.objects.get()
+    assert response.status_code == 302
+    assert (mailbox.owner, mailbox.created_by, mailbox.port) == (org.owner, org.owner, 993)
+    assert "pw-1" not in mailbox.password_encrypted
+
+
+def test_a_manager_may_not_use_other_ports_or_shared_mailboxes(org: Any) -> None:
+    data = {
+        "name": "Inbox",
+        "email_address": "owner@example.com",
+        "host": "127.0.0.1",
+        "port": 6379,
+        "username": "x",
+        "password": "y",
+        "folder": "INBOX",
+    }
+
+    port = _client(org.owner).post("/mail/mailboxes/new/", data)
+    shared = _client(org.owner).post(
+        "/mail/mailboxes/new/", {**data, "port": 993, "is_shared": "on"}
+    )
+
+    assert "Only IMAP ports 143, 993 may be used." in port.content.decode()
+    assert "Only an administrator can set up a shared mailbox." in shared.content.decode()
+    assert Mailbox.objects.count() == 0
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_mailbox_list_shows_ones_own(org: Any, role: str) -> None:
+    mailbox_create(
+        user=org.owner,
+        data={"name": "Olga's box", "email_address": "o@example.com", "host": "h", "username": "u"},
+        password="p",
+    )
+
+    page = _client(getattr(org, role)).get("/mail/mailboxes/").content.decode()
+
+    assert ("Olga&#x27;s box" in page) is (role in {"owner", "lead", "sales_head", "auditor"})
