@@ -21,6 +21,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account, Contact, MatchKey
@@ -99,10 +100,20 @@ def _store_malformed(
     )
 
 
+def _ours(parsed: Parsed, mailbox: Mailbox | None, owner: Any) -> bool:
+    """Whether we wrote it (a sent message in an imported mailbox): from our own address."""
+    own = {str(getattr(mailbox, "email_address", "") or "").lower()}
+    own.add(str(getattr(owner, "email", "") or "").lower())
+    return parsed.from_address in own - {""}
+
+
 def _store(raw: bytes, parsed: Parsed, mailbox: Mailbox | None, owner: Any) -> Message:
-    links = _links(parsed)
+    outbound = _ours(parsed, mailbox, owner)
+    links = _links(parsed, outbound=outbound)
     message = Message.objects.create(
-        direction=choices.MessageDirection.INBOUND,
+        direction=(
+            choices.MessageDirection.OUTBOUND if outbound else choices.MessageDirection.INBOUND
+        ),
         mailbox=mailbox,
         message_id=parsed.message_id,
         in_reply_to=parsed.in_reply_to,
@@ -185,8 +196,21 @@ def _delivery_answered(parsed: Parsed) -> Delivery | None:
     return Delivery.objects.filter(message_id__in=ids + bracketed).order_by("pk").first()
 
 
-def _links(parsed: Parsed) -> Links:
-    contact, account = contact_for_address(parsed.from_address)
+def _counterpart(parsed: Parsed, *, outbound: bool) -> tuple[Contact | None, Account | None]:
+    """The sender of a received message; the first known recipient of one we sent."""
+    if not outbound:
+        return contact_for_address(parsed.from_address)
+    account = None
+    for address in [*parsed.to, *parsed.cc]:
+        contact, found = contact_for_address(address)
+        if contact is not None:
+            return contact, found
+        account = account or found
+    return None, account
+
+
+def _links(parsed: Parsed, *, outbound: bool = False) -> Links:
+    contact, account = _counterpart(parsed, outbound=outbound)
     parent = _thread_parent(parsed)
     delivery = _delivery_answered(parsed)
     if contact is None and account is None and parent is not None:
@@ -250,12 +274,13 @@ def _log_activity(message: Message, actor: Any) -> None:
     if user is None:
         return
     when = min(message.sent_at or timezone.now(), timezone.now())
+    outbound = message.direction == choices.MessageDirection.OUTBOUND
     data: dict[str, Any] = {
         "kind": Kind.EMAIL,
-        "direction": Direction.INBOUND,
+        "direction": Direction.OUTBOUND if outbound else Direction.INBOUND,
         "account": message.account,
         "subject": (message.subject or _("(no subject)"))[:ACTIVITY_SUBJECT],
-        "body": message.text_body,
+        "body": message.text_body or strip_tags(message.html_body).strip(),
         "occurred_at": when,
         "contacts": [message.contact] if message.contact else [],
     }

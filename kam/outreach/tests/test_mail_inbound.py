@@ -222,3 +222,33 @@ def test_unknown_senders_are_listed_and_become_a_contact(org: Any) -> None:
     assert sender_link_contact(user=org.owner, address="new@prospect.example", contact=contact) == 2
     assert list(unknown_senders(user=org.owner)) == []
     assert Activity.objects.filter(account=account, kind="email").count() == 2
+
+
+def test_a_message_we_sent_found_in_an_import_is_outbound_and_linked_by_recipient(
+    org: Any, anna: Any
+) -> None:
+    raw = raw_mail(
+        sender="Olga <owner@example.com>",
+        to="Anna <anna@client.example>",
+        message_id="<s1@example.com>",
+    )
+
+    message = messages_import(user=org.owner, data=raw, filename="sent.eml")
+
+    stored = Message.objects.get()
+    assert message.created == 1
+    assert (stored.direction, stored.contact, stored.account) == ("outbound", anna, anna.account)
+    assert Activity.objects.get().direction == "outbound"
+
+
+def test_an_html_only_message_is_logged_with_its_text(org: Any, anna: Any) -> None:
+    raw = (
+        b"From: anna@client.example\r\nTo: owner@example.com\r\nSubject: Html\r\n"
+        b"Message-ID: <h1@client.example>\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+        b"<p>Hello <b>there</b></p>\r\n"
+    )
+
+    message = message_ingest(raw=raw, owner=org.owner).message
+
+    assert message.html_body == "<p>Hello <b>there</b></p>\n"
+    assert Activity.objects.get().body == "Hello there"
