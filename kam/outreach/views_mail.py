@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from kam.accounts.permissions import access_account, access_contact
 from kam.accounts.services import contact_create
 from kam.core import access
-from kam.core.errors import ApplicationError, NotFoundError
+from kam.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from kam.core.forms import apply_errors
 from kam.core.http import KamRequest
 from kam.outreach.filters_mail import MessageFilterSet
@@ -256,7 +256,7 @@ def mailbox_create(request: KamRequest) -> HttpResponse:
 def mailbox_poll(request: KamRequest, pk: int) -> HttpResponse:
     mailbox = access_mailbox(user=request.user, mailbox_id=pk)
     if not mail_boxes.can_manage(request.user, mailbox):
-        raise NotFoundError()
+        raise PermissionDeniedError()
     poll_mailbox_task.delay(mailbox.pk)
     messages.info(request, _("The mailbox is being read."))
     return redirect("outreach:mail_mailbox_list")

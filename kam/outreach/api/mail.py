@@ -16,7 +16,7 @@ from rest_framework.routers import SimpleRouter
 
 from kam.accounts.permissions import access_contact
 from kam.core.api.mixins import ETagMixin, VersionedUpdateMixin, etag
-from kam.core.errors import NotFoundError
+from kam.core.errors import PermissionDeniedError
 from kam.outreach.filters_mail import MessageFilterSet
 from kam.outreach.models import EmailTemplate, Mailbox, Message, MessageAttachment
 from kam.outreach.permissions import access_message
@@ -277,7 +277,7 @@ class MailboxViewSet(
         """Queue a poll of this mailbox now (one's own, or any for an admin)."""
         mailbox = self.get_object()
         if not mail_boxes.can_manage(request.user, mailbox):
-            raise NotFoundError()
+            raise PermissionDeniedError()
         poll_mailbox_task.delay(mailbox.pk)
         return Response(status=status.HTTP_202_ACCEPTED)
 

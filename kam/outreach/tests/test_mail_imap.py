@@ -142,3 +142,39 @@ def test_the_beat_task_polls_every_active_mailbox(
     assert queued == 1
     assert Message.objects.filter(mailbox=mailbox).count() == 1
     assert poll_mailbox_task.apply(args=[mailbox.pk]).get()["created"] == 0
+
+
+@pytest.mark.parametrize(
+    ("role", "status", "read"),
+    [("owner", 202, 1), ("admin", 202, 1), ("sales_head", 403, 0), ("other", 404, 0)],
+)
+def test_read_now_through_the_api(
+    org: Any,
+    api_as: Any,
+    mailbox: Mailbox,
+    imap_server: DovecotServer,
+    role: str,
+    status: int,
+    read: int,
+) -> None:
+    imap_server.append(raw_mail())
+
+    response = api_as(getattr(org, role)).post(f"/api/v1/mailboxes/{mailbox.pk}/poll/")
+
+    assert response.status_code == status
+    assert Message.objects.count() == read  # the test settings run tasks at once
+
+
+def test_read_now_on_the_page(org: Any, mailbox: Mailbox, imap_server: DovecotServer) -> None:
+    from django.test import Client
+
+    imap_server.append(raw_mail())
+    client = Client()
+    client.force_login(org.owner)
+
+    response = client.post(f"/mail/mailboxes/{mailbox.pk}/poll/")
+    page = client.get("/mail/mailboxes/").content.decode()
+
+    assert response.status_code == 302
+    assert Message.objects.count() == 1
+    assert "My inbox" in page
