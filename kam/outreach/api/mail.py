@@ -283,23 +283,35 @@ class MailboxViewSet(
 
 
 class EmailTemplateSerializer(serializers.ModelSerializer[EmailTemplate]):
-    is_shared = serializers.SerializerMethodField()
+    is_shared = serializers.BooleanField(required=False, default=False)
+    version = serializers.IntegerField(required=False)
 
     class Meta:
         model = EmailTemplate
         fields = ["id", "name", "subject", "body", "owner", "is_shared", "version"]
-        read_only_fields = ["id", "owner", "is_shared", "version"]
+        read_only_fields = ["id", "owner"]
 
-    def get_is_shared(self, template: EmailTemplate) -> bool:
-        return template.owner_id is None
+    def to_representation(self, instance: EmailTemplate) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["is_shared"] = instance.owner_id is None
+        data["version"] = instance.version
+        return data
 
 
 class EmailTemplateViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    ETagMixin,
+    VersionedUpdateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
 ):
-    """The e-mail templates one may use: one's own and the shared ones (kept in the admin)."""
+    """The e-mail templates one may use: one's own and the shared ones. Shared templates
+    (`is_shared`) are created and changed by admins; one's own by oneself."""
 
     serializer_class = EmailTemplateSerializer
+    update_serializer_class = EmailTemplateSerializer
 
     def get_queryset(self) -> QuerySet[EmailTemplate]:
         return selectors.template_list(user=self.request.user)
@@ -308,8 +320,19 @@ class EmailTemplateViewSet(
     def create(self, request: Request) -> Response:
         data = EmailTemplateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        template = mail_out.template_create(user=request.user, data=dict(data.validated_data))
+        values = dict(data.validated_data)
+        is_shared = values.pop("is_shared", False)
+        template = mail_out.template_create(user=request.user, data=values, is_shared=is_shared)
         return Response(EmailTemplateSerializer(template).data, status=status.HTTP_201_CREATED)
+
+    def apply_update(self, instance: Any, expected: int, changes: dict[str, Any]) -> Any:
+        changes.pop("is_shared", None)
+        return mail_out.template_update(
+            user=self.request.user, template=instance, expected_version=expected, data=changes
+        )
+
+    def perform_destroy(self, instance: EmailTemplate) -> None:
+        mail_out.template_delete(user=self.request.user, template=instance)
 
 
 def register(router: SimpleRouter) -> None:

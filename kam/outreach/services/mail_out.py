@@ -23,6 +23,7 @@ from kam.activities.services import activity_create
 from kam.core import access
 from kam.core.audit import acting_as
 from kam.core.errors import PermissionDeniedError
+from kam.core.services import versioned_update
 from kam.outreach import choices
 from kam.outreach.errors_mail import MailError
 from kam.outreach.models import EmailTemplate, Message
@@ -266,23 +267,39 @@ def _shared() -> Any:
     return Q(owner__isnull=True)
 
 
-@transaction.atomic
-def template_create(*, user: Any, data: dict[str, Any]) -> EmailTemplate:
-    """A template of `user`'s own; its subject and text must render (allowed tags only)."""
-    if not access.is_active_user(user) or access.is_read_only(user):
-        raise PermissionDeniedError()
+def _check_template(data: dict[str, Any]) -> None:
     for field in ("subject", "body"):
-        _check_tags(str(data.get(field, "")), field)
+        if field not in data:
+            continue
+        _check_tags(str(data[field]), field)
         try:
-            _ENGINE.from_string(str(data.get(field, "")))
+            _ENGINE.from_string(str(data[field]))
         except TemplateSyntaxError as error:
             raise MailError(fields={field: [str(error)]}) from None
+
+
+def _can_keep(user: Any, template: EmailTemplate) -> bool:
+    """A template is kept by its owner; a shared one by admins."""
+    if not access.is_active_user(user) or access.is_read_only(user):
+        return False
+    if template.owner_id is None:
+        return access.can_administer(user)
+    return bool(template.owner_id == user.pk or access.can_administer(user))
+
+
+@transaction.atomic
+def template_create(*, user: Any, data: dict[str, Any], is_shared: bool = False) -> EmailTemplate:
+    """A template of `user`'s own (or shared: admins only); subject and text must be valid
+    templates using the allowed tags only."""
     template = EmailTemplate(
-        owner=user,
+        owner=None if is_shared else user,
         name=data.get("name", ""),
         subject=data.get("subject", ""),
         body=data.get("body", ""),
     )
+    if not _can_keep(user, template):
+        raise PermissionDeniedError()
+    _check_template(data)
     try:
         template.full_clean()
     except ValidationError as error:
@@ -290,3 +307,24 @@ def template_create(*, user: Any, data: dict[str, Any]) -> EmailTemplate:
     with acting_as(user):
         template.save()
     return template
+
+
+@transaction.atomic
+def template_update(
+    *, user: Any, template: EmailTemplate, expected_version: int, data: dict[str, Any]
+) -> EmailTemplate:
+    if not _can_keep(user, template):
+        raise PermissionDeniedError()
+    changes = {k: v for k, v in data.items() if k in {"name", "subject", "body"}}
+    _check_template(changes)
+    return versioned_update(
+        instance=template, expected_version=expected_version, changes=changes, user=user
+    )
+
+
+@transaction.atomic
+def template_delete(*, user: Any, template: EmailTemplate) -> None:
+    if not _can_keep(user, template):
+        raise PermissionDeniedError()
+    with acting_as(user):
+        template.delete()

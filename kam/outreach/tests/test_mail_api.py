@@ -297,3 +297,47 @@ def test_the_schema_lists_the_mail_endpoints(api_as: Any, org: Any) -> None:
 
     for path in ("/api/v1/messages/", "/api/v1/messages/import/", "/api/v1/mailboxes/{id}/poll/"):
         assert path in schema["paths"]
+
+
+def test_templates_are_kept_by_their_owner_and_shared_ones_by_admins(org: Any, api_as: Any) -> None:
+    mine = api_as(org.owner).post(
+        "/api/v1/email-templates/", {"name": "Mine", "subject": "s", "body": "b"}, format="json"
+    )
+    shared_refused = api_as(org.owner).post(
+        "/api/v1/email-templates/",
+        {"name": "All", "subject": "s", "body": "b", "is_shared": True},
+        format="json",
+    )
+    shared = api_as(org.admin).post(
+        "/api/v1/email-templates/",
+        {"name": "All", "subject": "s", "body": "b", "is_shared": True},
+        format="json",
+    )
+    mine_id, shared_id = mine.json()["id"], shared.json()["id"]
+
+    assert (mine.status_code, shared_refused.status_code, shared.status_code) == (201, 403, 201)
+    assert [
+        t["name"] for t in api_as(org.other).get("/api/v1/email-templates/").json()["results"]
+    ] == ["All"]
+    assert (
+        api_as(org.other)
+        .patch(f"/api/v1/email-templates/{mine_id}/", {"name": "x", "version": 1}, format="json")
+        .status_code
+        == 404
+    )
+    assert (
+        api_as(org.owner)
+        .patch(f"/api/v1/email-templates/{shared_id}/", {"name": "x", "version": 1}, format="json")
+        .status_code
+        == 403
+    )
+    renamed = api_as(org.owner).patch(
+        f"/api/v1/email-templates/{mine_id}/", {"name": "Renamed", "version": 1}, format="json"
+    )
+    assert renamed.json()["name"] == "Renamed"
+    bad = api_as(org.owner).patch(
+        f"/api/v1/email-templates/{mine_id}/", {"body": "{% load x %}", "version": 2}, format="json"
+    )
+    assert bad.json()["fields"] == {"body": ["The tag {% load %} is not allowed."]}
+    assert api_as(org.owner).delete(f"/api/v1/email-templates/{mine_id}/").status_code == 204
+    assert EmailTemplate.objects.filter(pk=mine_id).exists() is False
