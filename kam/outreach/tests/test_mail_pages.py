@@ -269,3 +269,75 @@ def test_the_mailbox_list_shows_ones_own(org: Any, role: str) -> None:
     page = _client(getattr(org, role)).get("/mail/mailboxes/").content.decode()
 
     assert ("Olga&#x27;s box" in page) is (role in {"owner", "lead", "sales_head", "auditor"})
+
+
+def test_a_reply_and_a_template_prefill_the_compose_form(
+    org: Any, anna: Contact, received: Message
+) -> None:
+    from kam.outreach.models import EmailTemplate
+
+    template = EmailTemplate.objects.create(
+        name="Intro", subject="Our news", body="Dear {{ contact.first_name }}", owner=None
+    )
+    client = _client(org.owner)
+
+    reply = client.get(f"/contacts/{anna.pk}/write-email/?reply_to={received.pk}").content.decode()
+    picked = client.get(f"/contacts/{anna.pk}/write-email/?template={template.pk}").content.decode()
+    foreign = _client(org.other).get(f"/contacts/{anna.pk}/write-email/?reply_to={received.pk}")
+
+    assert 'value="Re: Question about the offer"' in reply
+    assert 'value="Our news"' in picked
+    assert "Dear {{ contact.first_name }}</textarea>" in picked
+    assert foreign.status_code == 404
+
+
+def test_a_reply_sent_from_the_page_stays_in_the_thread(
+    org: Any, anna: Contact, received: Message, smtp_settings: SmtpServer
+) -> None:
+    response = _client(org.owner).post(
+        f"/contacts/{anna.pk}/write-email/?reply_to={received.pk}",
+        {"subject": "Re: Question about the offer", "body": "It costs 10."},
+    )
+
+    sent = Message.objects.get(direction="outbound")
+    assert response.status_code == 302
+    assert (sent.in_reply_to, sent.thread_key) == (received.message_id, received.thread_key)
+    assert smtp_settings.wait_for(1)
+    assert smtp_settings.messages[0]["In-Reply-To"] == "<q1@client.example>"
+    detail = _client(org.owner).get(f"/mail/messages/{sent.pk}/").content.decode()
+    assert "Thread" in detail
+    assert f'href="/mail/messages/{received.pk}/"' in detail
+
+
+def test_a_malformed_message_shows_its_reason(org: Any) -> None:
+    message = message_ingest(raw=b"\xff\xfe not mail", owner=org.owner).message
+
+    page = _client(org.owner).get(f"/mail/messages/{message.pk}/").content.decode()
+    listed = _client(org.owner).get("/mail/messages/?is_malformed=true").content.decode()
+
+    assert "no headers: this is not an e-mail message" in page
+    assert f'id="message-{message.pk}"' in listed
+
+
+def test_the_account_panel_lists_the_accounts_mail(
+    org: Any, anna: Contact, received: Message
+) -> None:
+    owner = _client(org.owner).get(f"/accounts/{anna.account_id}/mail-panel/")
+    other = _client(org.other).get(f"/accounts/{anna.account_id}/mail-panel/")
+
+    assert "Question about the offer" in owner.content.decode()
+    assert f"?account={anna.account_id}" in owner.content.decode()
+    assert other.status_code == 404
+
+
+def test_a_do_not_contact_contact_has_no_write_button(
+    org: Any, anna: Contact, received: Message
+) -> None:
+    anna.do_not_contact = True
+    anna.save()
+
+    panel = _client(org.owner).get(f"/contacts/{anna.pk}/mail-panel/").content.decode()
+    page = _client(org.owner).get(f"/contacts/{anna.pk}/write-email/").content.decode()
+
+    assert "Write e-mail" not in panel
+    assert "is marked “do not contact”" in page
