@@ -178,3 +178,34 @@ def test_read_now_on_the_page(org: Any, mailbox: Mailbox, imap_server: DovecotSe
     assert response.status_code == 302
     assert Message.objects.count() == 1
     assert "My inbox" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_pollers_at_once_store_each_message_once(
+    org: Any, mailbox: Mailbox, imap_server: DovecotServer
+) -> None:
+    import threading
+
+    from django.db import connections
+
+    for n in range(8):
+        imap_server.append(raw_mail(message_id=f"<c{n}@client.example>"))
+    barrier = threading.Barrier(2)
+    results: list[Any] = []
+
+    def poll() -> None:
+        try:
+            barrier.wait(timeout=10)
+            results.append(mailbox_poll(mailbox_id=mailbox.pk))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=poll) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sum(result.created for result in results) == 8
+    assert Message.objects.count() == 8
+    assert Mailbox.objects.get(pk=mailbox.pk).last_uid == 8
