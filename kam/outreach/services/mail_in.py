@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -83,6 +83,13 @@ def message_ingest(*, raw: bytes, mailbox: Mailbox | None = None, owner: Any = N
     except IntegrityError:
         # Another poller stored the same Message-ID a moment ago.
         return Ingested(Message.objects.get(message_id=message_id), is_new=False)
+    except DatabaseError as refused:
+        # A value the database will not take: keep the message raw rather than stall the poller
+        # on it forever.
+        logger.warning("e-mail %s kept raw: %s", message_id, refused)
+        reason = f"{type(refused).__name__}: {refused}"[:2000]
+        with transaction.atomic():
+            return Ingested(_store_malformed(raw, message_id, reason, mailbox, owner), True)
 
 
 def _store_malformed(
@@ -241,6 +248,8 @@ def _file_attachments(message: Message, parsed: Parsed, actor: Any) -> None:
             row.document = _as_document(message, item, actor)
         except ApplicationError as refused:
             row.error = refused.message[:500]
+        except OSError as failed:  # the file store: full disk, permissions
+            row.error = _("The file could not be stored: %(reason)s") % {"reason": failed}
         row.save()
 
 

@@ -111,8 +111,13 @@ def _bodies(message: EmailMessage) -> tuple[str, str]:
 
 
 def _lf(content: object) -> str:
-    """Text with the wire's CRLF line ends made plain newlines (the raw bytes keep them)."""
-    return str(content).replace("\r\n", "\n")
+    """Text with the wire's CRLF line ends made plain newlines (the raw bytes keep them), and
+    without NUL characters (no database text column takes them)."""
+    return clean(str(content).replace("\r\n", "\n"))
+
+
+def clean(text: str) -> str:
+    return text.replace("\x00", "")
 
 
 def _attachments(message: EmailMessage) -> list[Attachment]:
@@ -122,7 +127,7 @@ def _attachments(message: EmailMessage) -> list[Attachment]:
             continue
         payload = part.get_payload(decode=True)
         data = payload if isinstance(payload, bytes) else b""
-        name = part.get_filename() or "attachment"
+        name = clean(part.get_filename() or "") or "attachment"
         found.append(
             Attachment(filename=str(name)[:255], content_type=part.get_content_type(), data=data)
         )
@@ -149,13 +154,13 @@ def _parse(raw: bytes) -> Parsed:
         raise Malformed(f"no valid sender address (From: {str(message['From'] or '')[:200]!r})")
     text, html = _bodies(message)
     ids = message_ids(message["Message-ID"])
-    subject = str(message["Subject"] or "")
+    subject = clean(str(message["Subject"] or ""))
     return Parsed(
         message_id=ids[0] if ids else raw_id(raw),
         in_reply_to=next(iter(message_ids(message["In-Reply-To"])), ""),
         references=message_ids(message["References"]),
         from_address=_address(senders[0]),
-        from_name=senders[0].display_name[:255],
+        from_name=clean(senders[0].display_name)[:255],
         to=[_address(a) for a in _addresses(message, "To")],
         cc=[_address(a) for a in _addresses(message, "Cc")],
         subject=" ".join(subject.split())[:MAX_HEADER],

@@ -252,3 +252,24 @@ def test_an_html_only_message_is_logged_with_its_text(org: Any, anna: Any) -> No
 
     assert message.html_body == "<p>Hello <b>there</b></p>\n"
     assert Activity.objects.get().body == "Hello there"
+
+
+def test_nul_characters_are_dropped_from_the_text_not_the_raw_message(org: Any, anna: Any) -> None:
+    import base64
+
+    body = base64.b64encode(b"Price:\x00 10\n").decode()
+    raw = (
+        "From: anna@client.example\r\nTo: owner@example.com\r\nSubject: Nul\x00l\r\n"
+        "Message-ID: <nul@client.example>\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Transfer-Encoding: base64\r\n\r\n{body}\r\n"
+    ).encode()
+
+    message = message_ingest(raw=raw, owner=org.owner).message
+
+    message.refresh_from_db()
+    assert (message.subject, message.text_body, message.is_malformed) == (
+        "Nul l",
+        "Price: 10\n",
+        False,
+    )
+    assert bytes(message.raw) == raw
