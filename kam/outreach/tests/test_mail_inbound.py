@@ -268,7 +268,7 @@ def test_nul_characters_are_dropped_from_the_text_not_the_raw_message(org: Any, 
 
     message.refresh_from_db()
     assert (message.subject, message.text_body, message.is_malformed) == (
-        "Nul l",
+        "Null",
         "Price: 10\n",
         False,
     )
