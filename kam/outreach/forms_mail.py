@@ -85,7 +85,21 @@ class MailboxForm(BootstrapFormMixin, forms.Form):
     is_shared = forms.BooleanField(label=_("Shared mailbox (administrators only)"), required=False)
 
     def service_data(self) -> dict[str, Any]:
-        return {k: v for k, v in self.cleaned_data.items() if k not in {"password", "is_shared"}}
+        skip = {"password", "is_shared", "version"}
+        return {k: v for k, v in self.cleaned_data.items() if k not in skip}
+
+
+class MailboxEditForm(MailboxForm):
+    """The settings of an existing mailbox; an empty password keeps the stored one."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    is_active = forms.BooleanField(label=_("Active"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["is_shared"]
+        self.fields["password"].required = False
+        self.fields["password"].help_text = _("Leave empty to keep the stored password.")
 
 
 class SenderContactForm(BootstrapFormMixin, forms.Form):

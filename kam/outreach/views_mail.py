@@ -17,13 +17,14 @@ from django.views.decorators.http import require_POST
 from kam.accounts.permissions import access_account, access_contact
 from kam.accounts.services import contact_create
 from kam.core import access
-from kam.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
-from kam.core.forms import apply_errors
+from kam.core.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
+from kam.core.forms import apply_errors, rearm_after_conflict
 from kam.core.http import KamRequest
 from kam.outreach.filters_mail import MessageFilterSet
 from kam.outreach.forms_mail import (
     ComposeForm,
     ImportForm,
+    MailboxEditForm,
     MailboxForm,
     SenderContactForm,
     TemplatePickForm,
@@ -254,9 +255,56 @@ def mailbox_create(request: KamRequest) -> HttpResponse:
 @login_required
 @require_POST
 def mailbox_poll(request: KamRequest, pk: int) -> HttpResponse:
+    mailbox = _managed_mailbox(request, pk)
+    poll_mailbox_task.delay(mailbox.pk)
+    messages.info(request, _("The mailbox is being read."))
+    return redirect("outreach:mail_mailbox_list")
+
+
+def _managed_mailbox(request: KamRequest, pk: int) -> Any:
     mailbox = access_mailbox(user=request.user, mailbox_id=pk)
     if not mail_boxes.can_manage(request.user, mailbox):
         raise PermissionDeniedError()
-    poll_mailbox_task.delay(mailbox.pk)
-    messages.info(request, _("The mailbox is being read."))
+    return mailbox
+
+
+def _mailbox_initial(mailbox: Any) -> dict[str, Any]:
+    names = ("name", "email_address", "host", "port", "use_ssl", "username", "folder")
+    return {
+        **{name: getattr(mailbox, name) for name in names},
+        "is_active": mailbox.is_active,
+        "version": mailbox.version,
+    }
+
+
+@login_required
+def mailbox_edit(request: KamRequest, pk: int) -> HttpResponse:
+    mailbox = _managed_mailbox(request, pk)
+    form = MailboxEditForm(request.POST or None, initial=_mailbox_initial(mailbox))
+    if request.method == "POST" and form.is_valid():
+        try:
+            mail_boxes.mailbox_update(
+                user=request.user,
+                mailbox=mailbox,
+                expected_version=form.cleaned_data["version"],
+                data=form.service_data(),
+                password=form.cleaned_data.get("password") or None,
+            )
+        except ConflictError as error:
+            rearm_after_conflict(form, request.POST, error)
+            apply_errors(form, error)
+        except ApplicationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, _("Mailbox saved."))
+            return redirect("outreach:mail_mailbox_list")
+    return render(request, "outreach/mail_mailbox_form.html", {"form": form, "mailbox": mailbox})
+
+
+@login_required
+@require_POST
+def mailbox_delete(request: KamRequest, pk: int) -> HttpResponse:
+    mailbox = _managed_mailbox(request, pk)
+    mail_boxes.mailbox_delete(user=request.user, mailbox=mailbox)
+    messages.success(request, _("Mailbox removed; the e-mail read from it stays."))
     return redirect("outreach:mail_mailbox_list")

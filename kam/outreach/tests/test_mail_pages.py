@@ -341,3 +341,72 @@ def test_a_do_not_contact_contact_has_no_write_button(
 
     assert "Write e-mail" not in panel
     assert "is marked “do not contact”" in page
+
+
+def _box(org: Any) -> Mailbox:
+    return mailbox_create(
+        user=org.owner,
+        data={"name": "Box", "email_address": "o@example.com", "host": "h", "username": "u"},
+        password="old-pw",
+    )
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("owner", 200), ("admin", 200), ("sales_head", 403), ("auditor", 403), ("other", 404)],
+)
+def test_mailbox_settings_by_access(org: Any, role: str, status: int) -> None:
+    mailbox = _box(org)
+
+    response = _client(getattr(org, role)).get(f"/mail/mailboxes/{mailbox.pk}/edit/")
+
+    assert response.status_code == status
+    assert "old-pw" not in response.content.decode()
+
+
+def test_editing_a_mailbox_keeps_the_password_unless_a_new_one_is_typed(org: Any) -> None:
+    from kam.outreach import crypto
+
+    mailbox = _box(org)
+    data = {
+        "name": "Renamed",
+        "email_address": "o@example.com",
+        "host": "h",
+        "port": 993,
+        "username": "u",
+        "folder": "INBOX",
+        "is_active": "on",
+        "password": "",
+        "version": mailbox.version,
+    }
+    client = _client(org.owner)
+
+    kept = client.post(f"/mail/mailboxes/{mailbox.pk}/edit/", data)
+    mailbox.refresh_from_db()
+    password_after_rename = crypto.decrypt(mailbox.password_encrypted)
+    changed = client.post(
+        f"/mail/mailboxes/{mailbox.pk}/edit/",
+        {**data, "password": "new-pw", "version": mailbox.version},
+    )
+    stale = client.post(
+        f"/mail/mailboxes/{mailbox.pk}/edit/", {**data, "name": "Late", "version": 1}
+    )
+
+    mailbox.refresh_from_db()
+    assert (kept.status_code, changed.status_code, stale.status_code) == (302, 302, 200)
+    assert password_after_rename == "old-pw"
+    assert crypto.decrypt(mailbox.password_encrypted) == "new-pw"
+    assert mailbox.name == "Renamed"
+    assert "changed by someone else" in stale.content.decode()
+
+
+def test_removing_a_mailbox_keeps_its_mail(org: Any, anna: Contact) -> None:
+    mailbox = _box(org)
+    message_ingest(raw=raw_mail(), mailbox=mailbox, owner=org.owner)
+
+    refused = _client(org.sales_head).post(f"/mail/mailboxes/{mailbox.pk}/delete/")
+    removed = _client(org.owner).post(f"/mail/mailboxes/{mailbox.pk}/delete/")
+
+    assert (refused.status_code, removed.status_code) == (403, 302)
+    assert Mailbox.objects.count() == 0
+    assert Message.objects.get().mailbox is None
