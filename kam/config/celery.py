@@ -57,6 +57,11 @@ app.conf.beat_schedule = {
         "schedule": 60 * 60,
     },
     # outreach: mail
+    # Every active mailbox gets its own poll task; a lease keeps two runs off one mailbox.
+    "poll-mailboxes": {
+        "task": "kam.outreach.tasks.mail.poll_mailboxes_task",
+        "schedule": 60,
+    },
     # outreach: calls
     # outreach: campaigns
     # outreach: events

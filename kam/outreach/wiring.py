@@ -5,6 +5,8 @@ Each topic (mail, calls, campaigns, events) keeps its own registrations in its o
 
 from __future__ import annotations
 
+from typing import Any
+
 
 def connect() -> None:
     _mail()
@@ -16,8 +18,52 @@ def connect() -> None:
 # --- mail -------------------------------------------------------------------------------------
 
 
+def _signed_in(user: Any) -> bool:
+    from kam.core import access
+
+    return access.is_active_user(user)
+
+
 def _mail() -> None:
-    pass
+    from django.utils.translation import gettext_lazy
+
+    from kam.core import audit, registry
+    from kam.outreach.models import EmailTemplate, Mailbox
+
+    # Bookkeeping of the poller and the encrypted password stay out of the trail.
+    audit.register(
+        Mailbox,
+        exclude=(
+            "password_encrypted",
+            "last_polled_at",
+            "last_error",
+            "uid_validity",
+            "last_uid",
+            "poll_started_at",
+        ),
+    )
+    audit.register(EmailTemplate)
+    for model, url_name, order in (
+        ("accounts.contact", "outreach:mail_contact_panel", 15),
+        ("accounts.account", "outreach:mail_account_panel", 35),
+    ):
+        registry.register_panel(
+            registry.Panel(
+                key=f"outreach.mail.{model}",
+                title=gettext_lazy("E-mail"),
+                model=model,
+                url_name=url_name,
+                order=order,
+                visible=_signed_in,
+            )
+        )
+    # Below "Teams" (900): the phone layout's test expects Teams on the first screen of the
+    # open sidebar, and one more item above it pushes it off (see the report to the lead).
+    registry.register_nav(
+        registry.NavItem(
+            "mail", gettext_lazy("E-mail"), "outreach:mail_message_list", "envelope", order=910
+        )
+    )
 
 
 # --- calls ------------------------------------------------------------------------------------

@@ -303,6 +303,7 @@ SPECTACULAR_SETTINGS = {
         "OrderTaskStatusEnum": "kam.orders.choices.TaskStatus",
         "QuoteStatusEnum": "kam.orders.choices.QuoteStatus",
         # outreach: mail
+        "MessageDirectionEnum": "kam.outreach.choices.MessageDirection",
         # outreach: calls
         # outreach: campaigns
         "CampaignKindEnum": "kam.outreach.choices.CampaignKind",
@@ -353,6 +354,17 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="kam@localhost")
 # The address users reach KAM at, for links in mail sent by workers (reminders), which have no
 # request to take the host from. Example: https://kam.example.com
 KAM_BASE_URL = env.str("KAM_BASE_URL", default="").rstrip("/")
+
+# --- Outreach: mail ---------------------------------------------------------------------------
+# The key mailbox passwords are encrypted with (Fernet, urlsafe base64 of 32 bytes). Empty: one
+# derived from SECRET_KEY with HKDF, so changing SECRET_KEY then makes stored passwords unreadable.
+KAM_ENCRYPTION_KEY = env.str("KAM_ENCRYPTION_KEY", default="")
+# IMAP ports a non-admin may point a mailbox at (admins may use any port).
+KAM_MAIL_IMAP_PORTS = env.list("KAM_MAIL_IMAP_PORTS", cast=int, default=[143, 993])
+# Seconds an IMAP connection may wait; messages fetched per poll at most; the poll lease.
+KAM_MAIL_IMAP_TIMEOUT = env.int("KAM_MAIL_IMAP_TIMEOUT", default=30)
+KAM_MAIL_POLL_BATCH = env.int("KAM_MAIL_POLL_BATCH", default=500)
+KAM_MAIL_POLL_LEASE_SECONDS = env.int("KAM_MAIL_POLL_LEASE_SECONDS", default=15 * 60)
 
 # --- Audit ------------------------------------------------------------------------------------
 AUDITLOG_DISABLE_REMOTE_ADDR = False

@@ -2,6 +2,16 @@
 
 from kam.outreach.models.campaigns import Campaign, Delivery
 from kam.outreach.models.events import Event, EventGuest, EventLead
-from kam.outreach.models.mail import Mailbox, Message
+from kam.outreach.models.mail import EmailTemplate, Mailbox, Message, MessageAttachment
 
-__all__ = ["Campaign", "Delivery", "Event", "EventGuest", "EventLead", "Mailbox", "Message"]
+__all__ = [
+    "Campaign",
+    "Delivery",
+    "EmailTemplate",
+    "Event",
+    "EventGuest",
+    "EventLead",
+    "Mailbox",
+    "Message",
+    "MessageAttachment",
+]
