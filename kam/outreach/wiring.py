@@ -24,7 +24,17 @@ def _mail() -> None:
 
 
 def _calls() -> None:
-    pass
+    """Audit the calls and lines; admins manage telephony lines in the Django admin."""
+    from django.contrib import admin
+
+    from kam.core import audit
+    from kam.outreach.admin_calls import TelephonyLineAdmin
+    from kam.outreach.models import Call, TelephonyLine
+
+    audit.register(TelephonyLine)
+    audit.register(Call, exclude=("dismissed_at",))
+    if not admin.site.is_registered(TelephonyLine):
+        admin.site.register(TelephonyLine, TelephonyLineAdmin)
 
 
 # --- campaigns --------------------------------------------------------------------------------

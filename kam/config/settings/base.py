@@ -304,6 +304,8 @@ SPECTACULAR_SETTINGS = {
         "QuoteStatusEnum": "kam.orders.choices.QuoteStatus",
         # outreach: mail
         # outreach: calls
+        "CallDirectionEnum": "kam.outreach.choices.CallDirection",
+        "CallStateEnum": "kam.outreach.choices.CallState",
         # outreach: campaigns
         "CampaignKindEnum": "kam.outreach.choices.CampaignKind",
         "CampaignStatusEnum": "kam.outreach.choices.CampaignStatus",
@@ -353,6 +355,15 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="kam@localhost")
 # The address users reach KAM at, for links in mail sent by workers (reminders), which have no
 # request to take the host from. Example: https://kam.example.com
 KAM_BASE_URL = env.str("KAM_BASE_URL", default="").rstrip("/")
+
+# --- Outreach: calls ---------------------------------------------------------------------------
+# The shared secret the telephony provider signs its webhook posts with (HMAC-SHA256 of the raw
+# body). Unset: the webhook refuses every post (401).
+KAM_TELEPHONY_SECRET = env.str("KAM_TELEPHONY_SECRET", default="")
+# The largest webhook body accepted, in bytes.
+KAM_TELEPHONY_MAX_BYTES = env.int("KAM_TELEPHONY_MAX_BYTES", default=16 * 1024)
+# Posts per minute the webhook accepts (DRF rate syntax), whatever the sender.
+KAM_TELEPHONY_RATE = env.str("KAM_TELEPHONY_RATE", default="600/min")
 
 # --- Audit ------------------------------------------------------------------------------------
 AUDITLOG_DISABLE_REMOTE_ADDR = False
