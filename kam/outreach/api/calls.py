@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -168,6 +169,7 @@ class TelephonyEventViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
     authentication_classes = ()
     permission_classes = (AllowAny,)
     throttle_classes = (TelephonyRateThrottle,)
+    parser_classes = (JSONParser,)
     serializer_class = TelephonyEventOutputSerializer
 
     @extend_schema(
