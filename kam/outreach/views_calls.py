@@ -8,24 +8,38 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from kam.core.http import KamRequest
+from kam.outreach.models import Call
 from kam.outreach.permissions_calls import access_own_call
-from kam.outreach.selectors.calls import live_calls
+from kam.outreach.selectors.calls import caller_cards, live_calls, live_signature
 from kam.outreach.services.calls import call_dismiss
 
 LIVE_TEMPLATE = "outreach/partials/_calls_live.html"
 
 
+def _render_live(request: HttpRequest, calls: list[Call]) -> HttpResponse:
+    context = {
+        "cards": caller_cards(user=request.user, calls=calls),
+        "seen": live_signature(calls),
+    }
+    return render(request, LIVE_TEMPLATE, context)
+
+
 @require_GET
 def calls_live(request: HttpRequest) -> HttpResponse:
-    """The cards of the user's ringing calls (an htmx fragment, polled every few seconds).
-    Signed out: 401 and no body, so the poll of an expired session never swaps a login page in."""
+    """The cards of the user's ringing calls: an htmx fragment the base layout polls every few
+    seconds. Nothing changed since the `seen` the poll carries: 204, so htmx leaves the page
+    (and screen readers) alone. Signed out: 401 and no body, so the poll of an expired session
+    never swaps a sign-in page in."""
     if not request.user.is_authenticated:
         return HttpResponse(status=401)
-    return render(request, LIVE_TEMPLATE, {"cards": live_calls(user=request.user)})
+    calls = live_calls(user=request.user)
+    if request.GET.get("seen") == live_signature(calls):
+        return HttpResponse(status=204)
+    return _render_live(request, calls)
 
 
 @login_required
 @require_POST
 def call_dismiss_view(request: KamRequest, pk: int) -> HttpResponse:
     call_dismiss(user=request.user, call=access_own_call(user=request.user, call_id=pk))
-    return render(request, LIVE_TEMPLATE, {"cards": live_calls(user=request.user)})
+    return _render_live(request, live_calls(user=request.user))
