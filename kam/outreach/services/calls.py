@@ -124,7 +124,7 @@ def call_event_record(*, event: CallEvent) -> Receipt:
     call = Call.objects.select_for_update().filter(key=event.key).first()
     is_new = call is None
     if call is None:
-        call = _call_create(event)
+        call, is_new = _call_create(event)
     else:
         _call_advance(call, event)
     if call.state in CALL_FINAL_STATES and call.activity_id is None and call.account_id:
@@ -132,7 +132,7 @@ def call_event_record(*, event: CallEvent) -> Receipt:
     return Receipt(call=call, is_new=is_new)
 
 
-def _call_create(event: CallEvent) -> Call:
+def _call_create(event: CallEvent) -> tuple[Call, bool]:
     user = _line_user(event.line_number)
     contact, account = _match_client(event.client_number, user)
     call = Call(
@@ -156,7 +156,8 @@ def _call_create(event: CallEvent) -> Call:
         # The same call arrived on another connection a moment ago: apply this event to it.
         call = Call.objects.select_for_update().get(key=event.key)
         _call_advance(call, event)
-    return call
+        return call, False
+    return call, True
 
 
 def _call_advance(call: Call, event: CallEvent) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import threading
 
 import pytest
 from auditlog.models import LogEntry
@@ -372,3 +373,33 @@ def test_the_activity_creation_is_audited_under_its_owner(api, org):
     activity = Activity.objects.get(kind="call")
     entry = LogEntry.objects.get_for_object(activity).get(action=LogEntry.Action.CREATE)
     assert entry.actor == org.owner
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_posts_of_one_call_make_one_call_and_one_activity(org, settings):
+    from django.db import connection, connections
+    from rest_framework.test import APIClient
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: concurrent writers (SQLite serialises them)")
+    client(org.owner)
+    line(org.owner)
+    barrier = threading.Barrier(4)
+    statuses: list[int] = []
+
+    def deliver() -> None:
+        try:
+            barrier.wait(timeout=10)
+            statuses.append(post(APIClient(), event()).status_code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=deliver) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(statuses) == [200, 200, 200, 201]
+    assert Call.objects.count() == 1
+    assert Activity.objects.filter(kind="call").count() == 1
