@@ -26,8 +26,9 @@ def _mail() -> None:
 def _calls() -> None:
     """Audit the calls and lines; admins manage telephony lines in the Django admin."""
     from django.contrib import admin
+    from django.utils.translation import gettext_lazy
 
-    from kam.core import audit
+    from kam.core import access, audit, registry
     from kam.outreach.admin_calls import TelephonyLineAdmin
     from kam.outreach.models import Call, TelephonyLine
 
@@ -35,6 +36,16 @@ def _calls() -> None:
     audit.register(Call, exclude=("dismissed_at",))
     if not admin.site.is_registered(TelephonyLine):
         admin.site.register(TelephonyLine, TelephonyLineAdmin)
+    registry.register_nav(
+        registry.NavItem(
+            "calls",
+            gettext_lazy("Calls"),
+            "outreach:call_list",
+            "telephone",
+            order=28,
+            visible=access.is_active_user,
+        )
+    )
 
 
 # --- campaigns --------------------------------------------------------------------------------

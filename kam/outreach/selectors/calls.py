@@ -132,3 +132,18 @@ def consent_list(*, user: Any) -> QuerySet[ContactConsent]:
         .select_related("contact")
         .order_by("contact_id", "channel")
     )
+
+
+def call_list(*, user: Any) -> QuerySet[Call]:
+    """Calls `user` may see: those to or from him, and those about accounts he may see."""
+    return access.scope(
+        Call.objects.select_related("contact", "account", "user").order_by("-started_at", "-id"),
+        user,
+    )
+
+
+def visible_account_ids(*, user: Any, calls: list[Call]) -> set[int]:
+    """Which of the calls' accounts `user` may see (a call to him about someone else's account
+    shows him the number only). One query."""
+    wanted = {call.account_id for call in calls if call.account_id}
+    return _visible_ids(Account.all_objects.filter(pk__in=wanted), user) if wanted else set()
