@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -36,6 +37,8 @@ from kam.outreach.choices import (
     CallState,
 )
 from kam.outreach.models import Call, TelephonyLine
+
+logger = logging.getLogger(__name__)
 
 SIGNATURE_PREFIX = "sha256="
 EXTENSION = re.compile(r"\d{1,8}")
@@ -230,10 +233,16 @@ def _activity_actor(call: Call) -> Any:
 
 
 def _log_activity(call: Call) -> None:
+    """Log the call activity; a refusal keeps the call (and the provider's post succeeds)."""
     actor = _activity_actor(call)
     if actor is None:
         return
-    activity = activity_create(user=actor, data=_activity_data(call))
+    try:
+        with transaction.atomic():
+            activity = activity_create(user=actor, data=_activity_data(call))
+    except ApplicationError as error:
+        logger.warning("call %s: no activity logged: %s %s", call.pk, error.message, error.fields)
+        return
     call.activity = activity
     call.save(update_fields=["activity", "updated_at"])
 

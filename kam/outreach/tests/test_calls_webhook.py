@@ -403,3 +403,17 @@ def test_concurrent_posts_of_one_call_make_one_call_and_one_activity(org, settin
     assert sorted(statuses) == [200, 200, 200, 201]
     assert Call.objects.count() == 1
     assert Activity.objects.filter(kind="call").count() == 1
+
+
+def test_a_call_whose_account_owner_left_is_kept_without_an_activity(api, org):
+    client(org.owner)
+    line(org.other)
+    org.owner.is_active = False
+    org.owner.save()
+
+    response = post(api, event())
+
+    assert response.status_code == 201
+    call = Call.objects.get()
+    assert (call.user, call.activity) == (org.other, None)
+    assert Activity.objects.count() == 0
