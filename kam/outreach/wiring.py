@@ -42,7 +42,7 @@ def _calls() -> None:
             gettext_lazy("Calls"),
             "outreach:call_list",
             "telephone",
-            order=28,
+            order=905,
             visible=access.is_active_user,
         )
     )

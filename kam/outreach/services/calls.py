@@ -125,7 +125,7 @@ def call_event_record(*, event: CallEvent) -> Receipt:
     changes nothing. When the call is over and its client is known, the call activity is
     logged, once. Locks the call row, so concurrent posts of one call are applied in turn."""
     call = Call.objects.select_for_update().filter(key=event.key).first()
-    is_new = call is None
+    is_new = False
     if call is None:
         call, is_new = _call_create(event)
     else:
