@@ -417,3 +417,17 @@ def test_a_call_whose_account_owner_left_is_kept_without_an_activity(api, org):
     call = Call.objects.get()
     assert (call.user, call.activity) == (org.other, None)
     assert Activity.objects.count() == 0
+
+
+def test_posts_over_the_rate_are_429_and_store_nothing(api, org, settings):
+    from django.core.cache import cache
+
+    settings.KAM_TELEPHONY_RATE = "2/min"
+    cache.clear()
+    try:
+        codes = [post(api, event(call_id=f"r-{index}")).status_code for index in range(3)]
+    finally:
+        cache.clear()
+
+    assert codes == [201, 201, 429]
+    assert sorted(Call.objects.values_list("provider_call_id", flat=True)) == ["r-0", "r-1"]
