@@ -15,6 +15,33 @@ class MessageDirection(models.TextChoices):
 
 # --- calls ------------------------------------------------------------------------------------
 
+
+class CallDirection(models.TextChoices):
+    INBOUND = "inbound", _("Incoming")
+    OUTBOUND = "outbound", _("Outgoing")
+
+
+class CallState(models.TextChoices):
+    """Where a call is, as the telephony provider reports it. A call moves forward only:
+    ringing -> answered -> ended, or ringing -> missed; a late or repeated event never moves
+    it back."""
+
+    RINGING = "ringing", _("Ringing")
+    ANSWERED = "answered", _("Answered")
+    ENDED = "ended", _("Ended")
+    MISSED = "missed", _("Missed")
+
+
+# How far along each state is; `ended` and `missed` are final.
+CALL_STATE_RANK = {
+    CallState.RINGING: 0,
+    CallState.ANSWERED: 1,
+    CallState.ENDED: 2,
+    CallState.MISSED: 2,
+}
+CALL_FINAL_STATES = frozenset({CallState.ENDED, CallState.MISSED})
+CALL_LIVE_STATES = frozenset({CallState.RINGING, CallState.ANSWERED})
+
 # --- campaigns --------------------------------------------------------------------------------
 
 

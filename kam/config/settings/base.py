@@ -305,6 +305,8 @@ SPECTACULAR_SETTINGS = {
         # outreach: mail
         "MessageDirectionEnum": "kam.outreach.choices.MessageDirection",
         # outreach: calls
+        "CallDirectionEnum": "kam.outreach.choices.CallDirection",
+        "CallStateEnum": "kam.outreach.choices.CallState",
         # outreach: campaigns
         "CampaignKindEnum": "kam.outreach.choices.CampaignKind",
         "CampaignStatusEnum": "kam.outreach.choices.CampaignStatus",
@@ -365,6 +367,14 @@ KAM_MAIL_IMAP_PORTS = env.list("KAM_MAIL_IMAP_PORTS", cast=int, default=[143, 99
 KAM_MAIL_IMAP_TIMEOUT = env.int("KAM_MAIL_IMAP_TIMEOUT", default=30)
 KAM_MAIL_POLL_BATCH = env.int("KAM_MAIL_POLL_BATCH", default=500)
 KAM_MAIL_POLL_LEASE_SECONDS = env.int("KAM_MAIL_POLL_LEASE_SECONDS", default=15 * 60)
+# --- Outreach: calls ---------------------------------------------------------------------------
+# The shared secret the telephony provider signs its webhook posts with (HMAC-SHA256 of the raw
+# body). Unset: the webhook refuses every post (401).
+KAM_TELEPHONY_SECRET = env.str("KAM_TELEPHONY_SECRET", default="")
+# The largest webhook body accepted, in bytes.
+KAM_TELEPHONY_MAX_BYTES = env.int("KAM_TELEPHONY_MAX_BYTES", default=16 * 1024)
+# Posts per minute the webhook accepts (DRF rate syntax), whatever the sender.
+KAM_TELEPHONY_RATE = env.str("KAM_TELEPHONY_RATE", default="600/min")
 
 # --- Audit ------------------------------------------------------------------------------------
 AUDITLOG_DISABLE_REMOTE_ADDR = False

@@ -1,5 +1,6 @@
 """Outreach tables, one module per topic."""
 
+from kam.outreach.models.calls import Call, TelephonyLine
 from kam.outreach.models.campaigns import Campaign, Delivery
 from kam.outreach.models.events import Event, EventGuest, EventLead
 from kam.outreach.models.mail import EmailTemplate, Mailbox, Message, MessageAttachment
@@ -8,10 +9,14 @@ __all__ = [
     "Campaign",
     "Delivery",
     "EmailTemplate",
+    "Call",
+    "Campaign",
+    "Delivery",
     "Event",
     "EventGuest",
     "EventLead",
     "Mailbox",
     "Message",
     "MessageAttachment",
+    "TelephonyLine",
 ]
