@@ -5,6 +5,8 @@ Each topic (mail, calls, campaigns, events) keeps its own registrations in its o
 
 from __future__ import annotations
 
+from typing import Any
+
 
 def connect() -> None:
     _mail()
@@ -38,4 +40,81 @@ def _campaigns() -> None:
 
 
 def _events() -> None:
-    pass
+    from django.utils.translation import gettext_lazy
+
+    from kam.core import audit, registry
+    from kam.outreach.models import Event, EventGuest, EventLead
+    from kam.outreach.selectors.events import EVENTS_TIMELINE
+
+    audit.register(Event, m2m=("staff",))
+    audit.register(EventGuest, exclude=("token",))
+    audit.register(EventLead)
+    registry.register_timeline(EVENTS_TIMELINE, _events_timeline)
+    registry.register_search("outreach.events", _events_search)
+    registry.register_panel(
+        registry.Panel(
+            key="outreach.events.account",
+            title=gettext_lazy("Events"),
+            model="accounts.account",
+            url_name="outreach:event_account_panel",
+            order=60,
+            visible=_signed_in,
+        )
+    )
+    registry.register_nav(
+        registry.NavItem(
+            "events", gettext_lazy("Events"), "outreach:event_list", "calendar-event", order=45
+        )
+    )
+
+
+def _signed_in(user: Any) -> bool:
+    from kam.core import access
+
+    return access.is_active_user(user)
+
+
+def _events_timeline(user: Any, account: Any, before: Any, limit: int) -> list[Any]:
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from kam.core import registry
+    from kam.outreach.selectors.events import attended_for_account
+
+    return [
+        registry.TimelineEntry(
+            when=guest.checked_in_at,  # type: ignore[arg-type]  # filtered: not null
+            kind="event_attended",
+            title=_("%(name)s attended %(event)s")
+            % {"name": guest.contact, "event": guest.event.name},
+            url=reverse("outreach:event_detail", args=[guest.event_id]),
+            actor=str(guest.checked_in_by or ""),
+            icon="calendar-check",
+            pk=guest.pk,
+        )
+        for guest in attended_for_account(user=user, account=account, before=before, limit=limit)
+    ]
+
+
+def _events_search(user: Any, query: str, limit: int) -> list[Any]:
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from kam.core import registry
+    from kam.outreach.models import Event
+
+    if len(query) < 2:
+        return []
+    events = (
+        Event.objects.visible_to(user).filter(name__icontains=query).order_by("-starts_at", "-pk")
+    )
+    return [
+        registry.SearchHit(
+            kind=str(_("Event")),
+            title=event.name,
+            subtitle=f"{event.get_kind_display()} · {event.starts_at:%Y-%m-%d}",
+            url=reverse("outreach:event_detail", args=[event.pk]),
+            score=0.9 if event.name.lower().startswith(query.lower()) else 0.5,
+        )
+        for event in events[:limit]
+    ]
