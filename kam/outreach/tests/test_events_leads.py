@@ -11,7 +11,7 @@ from django.urls import reverse
 from kam.accounts.choices import Source
 from kam.accounts.models import Account, Contact
 from kam.accounts.tests.factories import AccountFactory, ContactFactory
-from kam.core.errors import NotFoundError, PermissionDeniedError
+from kam.core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from kam.outreach.choices import DeliveryStatus, GuestStatus
 from kam.outreach.models import EventGuest, EventLead
 from kam.outreach.selectors.events import event_report
@@ -107,10 +107,10 @@ def test_a_company_like_an_existing_account_is_a_warning_until_confirmed(org):
 def test_a_bad_lead_writes_nothing(org):
     event = make_event(org.owner)
 
-    with pytest.raises(Exception) as error:
+    with pytest.raises(ApplicationError) as error:
         lead_capture(user=org.owner, event=event, lead=_lead(phone="not a phone", create_deal=True))
 
-    assert "phones" in error.value.fields  # type: ignore[attr-defined]
+    assert list(error.value.fields) == ["phones"]
     assert (Account.objects.count(), Contact.objects.count(), Deal.objects.count()) == (0, 0, 0)
     with pytest.raises(EventError):
         lead_capture(user=org.owner, event=event, lead=_lead(company_name=" "))

@@ -58,7 +58,8 @@ def test_yes_registers_the_contact_with_the_delivery(client, invited):
     assert (guest.event, guest.contact, guest.account_id) == (event, contact, contact.account_id)
     assert (guest.status, guest.delivery) == (GuestStatus.REGISTERED, delivery)
     assert guest.responded_at is not None
-    assert len(guest.token) == 43 and guest.token != delivery.token
+    assert len(guest.token) == 43
+    assert guest.token != delivery.token
 
 
 def test_no_declines(client, invited):
