@@ -269,5 +269,6 @@ def rsvp(request: HttpRequest, token: str) -> HttpResponse:
         status=400 if request.method == "POST" and not closed and not form.is_valid() else 200,
     )
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    # Not "no-referrer": the browser would then send `Origin: null` and fail the CSRF check.
+    response["Referrer-Policy"] = "same-origin"
     return response
