@@ -268,3 +268,32 @@ def test_the_navigation_has_events(client, org):
     html = client.get(reverse("outreach:event_list")).content.decode()
 
     assert f'href="{reverse("outreach:event_list")}"' in html
+
+
+def test_the_event_page_costs_the_same_with_many_guests_and_leads(
+    client, org, event, django_assert_max_num_queries
+):
+    from kam.outreach.models import EventLead
+
+    for number in range(40):
+        contact = ContactFactory(account=AccountFactory(owner=org.owner), last_name=f"G{number}")
+        guest_walk_in(user=org.owner, event=event, contact=contact)
+        EventLead.objects.create(event=event, account=contact.account, contact=contact)
+    client.force_login(org.owner)
+
+    with django_assert_max_num_queries(30):
+        response = client.get(reverse("outreach:event_detail", args=[event.pk]))
+
+    html = response.content.decode()
+    assert html.count('<tr id="guest-') == 40
+    assert 'id="report-attended">40' in html
+
+
+def test_the_search_palette_finds_events_the_user_sees(org, event):
+    from kam.core.registry import search
+
+    make_event(org.other, name="Spring roadshow")
+
+    hits = [hit.title for hit in search(org.owner, "spring") if hit.kind == "Event"]
+
+    assert hits == ["Spring Fair"]
