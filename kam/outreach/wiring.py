@@ -44,12 +44,10 @@ def _events() -> None:
 
     from kam.core import audit, registry
     from kam.outreach.models import Event, EventGuest, EventLead
-    from kam.outreach.selectors.events import EVENTS_TIMELINE
 
     audit.register(Event, m2m=("staff",))
     audit.register(EventGuest, exclude=("token",))
     audit.register(EventLead)
-    registry.register_timeline(EVENTS_TIMELINE, _events_timeline)
     registry.register_search("outreach.events", _events_search)
     registry.register_panel(
         registry.Panel(
@@ -72,28 +70,6 @@ def _signed_in(user: Any) -> bool:
     from kam.core import access
 
     return access.is_active_user(user)
-
-
-def _events_timeline(user: Any, account: Any, before: Any, limit: int) -> list[Any]:
-    from django.urls import reverse
-    from django.utils.translation import gettext as _
-
-    from kam.core import registry
-    from kam.outreach.selectors.events import attended_for_account
-
-    return [
-        registry.TimelineEntry(
-            when=guest.checked_in_at,  # type: ignore[arg-type]  # filtered: not null
-            kind="event_attended",
-            title=_("%(name)s attended %(event)s")
-            % {"name": guest.contact, "event": guest.event.name},
-            url=reverse("outreach:event_detail", args=[guest.event_id]),
-            actor=str(guest.checked_in_by or ""),
-            icon="calendar-check",
-            pk=guest.pk,
-        )
-        for guest in attended_for_account(user=user, account=account, before=before, limit=limit)
-    ]
 
 
 def _events_search(user: Any, query: str, limit: int) -> list[Any]:

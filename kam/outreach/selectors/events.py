@@ -19,12 +19,10 @@ from kam.accounts.duplicates import find_account_duplicates
 from kam.accounts.models import Account, Contact
 from kam.accounts.search import search as search_accounts
 from kam.core import access
-from kam.core.registry import TimelineCursor
 from kam.outreach.choices import CampaignStatus, DeliveryStatus, GuestStatus
 from kam.outreach.models import Delivery, Event, EventGuest, EventLead
 from kam.sales.choices import Outcome
 
-EVENTS_TIMELINE = "outreach.events_attended"
 # A delivery in one of these states reached the mail server (or the post, the fax): the
 # invitation counts as sent. Bounced and failed ones did not reach the guest.
 SENT_STATUSES = (
@@ -271,25 +269,6 @@ def account_events(*, user: Any, account: Account) -> list[EventGuest]:
         )
         .select_related("event", "contact")
         .order_by("-event__starts_at", "pk")[:20]
-    )
-
-
-def attended_for_account(
-    *, user: Any, account: Account, before: TimelineCursor | None, limit: int
-) -> list[EventGuest]:
-    """Check-ins of the account's people at events `user` may see, newest first."""
-    queryset = EventGuest.objects.filter(
-        account=account,
-        status=GuestStatus.ATTENDED,
-        checked_in_at__isnull=False,
-        event__in=Event.objects.visible_to(user).values("pk"),
-    )
-    if before is not None:
-        queryset = queryset.filter(before.older(EVENTS_TIMELINE, "checked_in_at"))
-    return list(
-        queryset.select_related("event", "contact", "checked_in_by").order_by(
-            "-checked_in_at", "-pk"
-        )[:limit]
     )
 
 

@@ -123,7 +123,11 @@ def _check_dates(event: Event) -> None:
 
 
 def _users(values: Any, field: str) -> list[Any]:
-    ids = list(dict.fromkeys(getattr(value, "pk", value) for value in values or []))
+    """The active users named by `values` (users or ids); any other value names the field."""
+    try:
+        ids = list(dict.fromkeys(int(getattr(value, "pk", value)) for value in values or []))
+    except (TypeError, ValueError):
+        ids = [-1]
     users = list(get_user_model().objects.filter(pk__in=ids, is_active=True))
     if len(users) != len(ids):
         raise EventError(fields={field: [_("Choose active users.")]})
@@ -132,9 +136,9 @@ def _users(values: Any, field: str) -> list[Any]:
 
 def _resolve_people(user: Any, cleaned: dict[str, Any], event: Event | None) -> None:
     if "owner" in cleaned:
-        owner = (_users([cleaned["owner"]], "owner") or [None])[0] if cleaned["owner"] else None
-        if owner is None:
+        if cleaned["owner"] in (None, ""):
             raise EventError(fields={"owner": [_("Choose an active user.")]})
+        owner = _users([cleaned["owner"]], "owner")[0]
         current = event.owner_id if event is not None else user.pk
         if owner.pk != current and not access.changes_all(user):
             raise PermissionDeniedError(

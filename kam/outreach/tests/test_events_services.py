@@ -56,6 +56,9 @@ def test_create_keeps_the_fields_normalised_with_the_creator_as_owner_and_audits
         ({"kind": "party"}, "kind"),
         ({"colour": "red"}, "colour"),
         ({"staff": [999999]}, "staff"),
+        ({"staff": ["x"]}, "staff"),
+        ({"owner": "abc"}, "owner"),
+        ({"owner": None}, "owner"),
     ],
 )
 def test_create_refuses_bad_values_naming_the_field_and_writes_nothing(org, extra, field):

@@ -250,18 +250,6 @@ def test_the_account_panel_lists_the_events_its_people_attended(client, org, eve
     assert client.get(reverse("outreach:event_account_panel", args=[account.pk])).status_code == 404
 
 
-def test_the_account_timeline_shows_check_ins(org, event):
-    from kam.core.registry import timeline
-
-    account = AccountFactory(owner=org.owner)
-    ida = ContactFactory(account=account, first_name="Ida", last_name="Roth")
-    guest_walk_in(user=org.owner, event=event, contact=ida)
-
-    entries = [e for e in timeline(org.owner, account) if e.kind == "event_attended"]
-
-    assert [e.title for e in entries] == ["Ida Roth attended Spring Fair"]
-
-
 def test_the_navigation_has_events(client, org):
     client.force_login(org.owner)
 
@@ -297,3 +285,21 @@ def test_the_search_palette_finds_events_the_user_sees(org, event):
     hits = [hit.title for hit in search(org.owner, "spring") if hit.kind == "Event"]
 
     assert hits == ["Spring Fair"]
+
+
+def test_the_guest_list_filters_by_status_and_ignores_an_unknown_one(client, org, event):
+    registered = ContactFactory(account=AccountFactory(owner=org.owner), last_name="Reg")
+    came = ContactFactory(account=AccountFactory(owner=org.owner), last_name="Came")
+    guest_walk_in(user=org.owner, event=event, contact=came)
+    guest = guest_walk_in(user=org.owner, event=event, contact=registered)
+    EventGuest.objects.filter(pk=guest.pk).update(status=GuestStatus.REGISTERED)
+    client.force_login(org.owner)
+    url = reverse("outreach:event_detail", args=[event.pk])
+
+    def names(status):
+        rows = client.get(url, {"status": status}).context["guests"]
+        return [row.name for row in rows]
+
+    assert names("registered") == ["Ivan Reg"]
+    assert names("attended") == ["Ivan Came"]
+    assert names("bogus") == ["Ivan Came", "Ivan Reg"]
