@@ -29,6 +29,7 @@ def _detail(event, suffix=""):
 MATRIX = {
     "owner": (200, 200, 204),
     "peer": (200, 200, 403),
+    "lead": (200, 200, 204),
     "sales_head": (200, 200, 204),
     "auditor": (200, 403, 403),
     "marketing": (200, 403, 403),

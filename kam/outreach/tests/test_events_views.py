@@ -20,6 +20,7 @@ CHANGE = ["event_edit", "event_checkin", "lead_capture"]
 MATRIX = {
     "owner": (200, 200),
     "peer": (200, 200),  # staff of the event
+    "lead": (200, 200),  # leads the owner's team
     "sales_head": (200, 200),
     "auditor": (200, 403),
     "marketing": (200, 403),
@@ -198,6 +199,7 @@ def test_a_stale_edit_says_so_and_keeps_the_newer_values(client, org, event):
     [
         ("owner", 302, True),
         ("sales_head", 302, True),
+        ("lead", 302, True),
         ("peer", 403, False),
         ("auditor", 403, False),
         ("other", 404, False),
