@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kam.core.access import AccessSpec
 from kam.core.models import SoftDeleteModel, TimeStampedModel
+from kam.core.roles import Role
 from kam.outreach import choices
 
 
@@ -33,8 +34,13 @@ class Event(SoftDeleteModel):
     staff = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="event_duties", verbose_name=_("staff")
     )
+    # A cancelled event stays on record (its invitations were sent); RSVP links then say so.
+    is_cancelled = models.BooleanField(_("cancelled"), default=False)
 
-    access: ClassVar[AccessSpec] = AccessSpec(owner="owner", members="staff")
+    # Owner and staff work the event; marketing reads every event (it plans the calendar).
+    access: ClassVar[AccessSpec] = AccessSpec(
+        owner="owner", members="staff", readable_by=frozenset({Role.MARKETING})
+    )
 
     class Meta:
         ordering = ["-starts_at", "-id"]
@@ -42,8 +48,12 @@ class Event(SoftDeleteModel):
             models.CheckConstraint(
                 condition=models.Q(ends_at__gte=models.F("starts_at")),
                 name="outreach_event_ends_after_start",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(budget__gte=0), name="outreach_event_budget_not_negative"
+            ),
         ]
+        indexes = [models.Index(fields=["starts_at"], name="outreach_event_starts_idx")]
 
     def __str__(self) -> str:
         return self.name
@@ -79,6 +89,9 @@ class EventGuest(TimeStampedModel):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["event", "contact"], name="outreach_guest_once")
+        ]
+        indexes = [
+            models.Index(fields=["event", "status"], name="outreach_guest_status_idx"),
         ]
 
     def __str__(self) -> str:
