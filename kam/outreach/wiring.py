@@ -61,7 +61,7 @@ def _mail() -> None:
     # open sidebar, and one more item above it pushes it off (see the report to the lead).
     registry.register_nav(
         registry.NavItem(
-            "mail", gettext_lazy("E-mail"), "outreach:mail_message_list", "envelope", order=910
+            "mail", gettext_lazy("E-mail"), "outreach:mail_message_list", "envelope", order=7
         )
     )
 
@@ -88,7 +88,7 @@ def _calls() -> None:
             gettext_lazy("Calls"),
             "outreach:call_list",
             "telephone",
-            order=905,
+            order=8,
             visible=access.is_active_user,
         )
     )
