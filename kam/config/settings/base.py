@@ -354,6 +354,20 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="kam@localhost")
 # request to take the host from. Example: https://kam.example.com
 KAM_BASE_URL = env.str("KAM_BASE_URL", default="").rstrip("/")
 
+# --- Outreach: delivery ---------------------------------------------------------------------
+# The campaign outbox (kam/outreach/services/delivery.py, docs/outreach-delivery.md).
+# Seconds a worker holds the messages it claimed; after that another worker recovers them.
+KAM_OUTBOX_LEASE_SECONDS = env.int("KAM_OUTBOX_LEASE_SECONDS", default=120)
+# Messages claimed (and sent over one SMTP connection) at a time.
+KAM_OUTBOX_BATCH_SIZE = env.int("KAM_OUTBOX_BATCH_SIZE", default=20)
+# Tries per message on temporary errors (SMTP 4xx, connection lost) before it is failed.
+KAM_OUTBOX_MAX_ATTEMPTS = env.int("KAM_OUTBOX_MAX_ATTEMPTS", default=5)
+# Wait before the first retry; doubled at each further attempt.
+KAM_OUTBOX_RETRY_SECONDS = env.int("KAM_OUTBOX_RETRY_SECONDS", default=60)
+# The chat/SMS webhook: the HMAC-SHA256 key its requests are signed with, and its timeout.
+KAM_CHAT_WEBHOOK_SECRET = env.str("KAM_CHAT_WEBHOOK_SECRET", default="")
+KAM_CHAT_WEBHOOK_TIMEOUT = env.float("KAM_CHAT_WEBHOOK_TIMEOUT", default=10.0)
+
 # --- Audit ------------------------------------------------------------------------------------
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 AUDITLOG_INCLUDE_ALL_MODELS = False

@@ -3,5 +3,16 @@
 from kam.outreach.models.campaigns import Campaign, Delivery
 from kam.outreach.models.events import Event, EventGuest, EventLead
 from kam.outreach.models.mail import Mailbox, Message
+from kam.outreach.models.outbox import CampaignWindow, ChatProvider
 
-__all__ = ["Campaign", "Delivery", "Event", "EventGuest", "EventLead", "Mailbox", "Message"]
+__all__ = [
+    "Campaign",
+    "CampaignWindow",
+    "ChatProvider",
+    "Delivery",
+    "Event",
+    "EventGuest",
+    "EventLead",
+    "Mailbox",
+    "Message",
+]
