@@ -12,7 +12,9 @@ import re
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
+from email import generator
 from email.utils import parseaddr
+from io import BytesIO
 from types import TracebackType
 from typing import Any
 
@@ -66,7 +68,12 @@ def build_message(*, to: str, rendered: Rendered, message_id: str) -> EmailMulti
 
 def wire_bytes(message: EmailMultiAlternatives) -> bytes:
     """The message as DATA carries it: CRLF lines, leading dots doubled, no terminator."""
-    data = message.message().as_bytes(linesep="\r\n")  # type: ignore[call-arg]
+    mime = message.message()
+    out = BytesIO()
+    # Long headers (List-Unsubscribe with its token) are not folded: some clients mishandle it.
+    policy = mime.policy.clone(max_line_length=998)
+    generator.BytesGenerator(out, mangle_from_=False, policy=policy).flatten(mime, linesep="\r\n")
+    data = out.getvalue()
     data = _LEADING_DOT.sub(b"..", data)
     return data if data.endswith(b"\r\n") else data + b"\r\n"
 
