@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
 
 from kam.core.roles import Role
@@ -24,6 +25,7 @@ class ChatProviderAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     be http or https by the model)."""
 
     list_display = ["name", "url", "is_active", "updated_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return _is_admin(request)

@@ -72,6 +72,10 @@ def click_target(token: str, signed: str) -> str:
     return target
 
 
+class RenderError(Exception):
+    """A campaign's text could not be written for one recipient (the message says why)."""
+
+
 @dataclass(frozen=True)
 class Rendered:
     subject: str
@@ -115,7 +119,11 @@ def render(delivery: Any, subject: Template, body: Template) -> Rendered:
     """The message for `delivery` from the campaign's compiled subject and body."""
     values = context_for(delivery)
     unsubscribe = values["unsubscribe_url"]
-    text = body.render(Context(values, autoescape=False)).strip()
+    try:
+        text = body.render(Context(values, autoescape=False)).strip()
+        line = " ".join(subject.render(Context(values, autoescape=False)).split())
+    except Exception as error:  # a user's template: whatever it raises is its own fault
+        raise RenderError(str(error) or type(error).__name__) from error
     if unsubscribe not in text:
         footer = gettext("To stop receiving these messages: %(url)s") % {"url": unsubscribe}
         text += "\n\n-- \n" + footer
@@ -125,7 +133,6 @@ def render(delivery: Any, subject: Template, body: Template) -> Rendered:
         f"<!doctype html><html><body>{_html_links(text)}"
         f'<img src="{escape(pixel)}" width="1" height="1" alt=""></body></html>'
     )
-    line = " ".join(subject.render(Context(values, autoescape=False)).split())
     return Rendered(subject=line[:255], text=text, html=html, unsubscribe_url=unsubscribe)
 
 

@@ -271,7 +271,10 @@ def _send_emails(
 def _send_email(
     session: delivery_smtp.Session, row: Delivery, claim: str, templates: Templates
 ) -> Outcome | None:
-    rendered = rendering.render(row, templates.subject, templates.body)
+    try:
+        rendered = rendering.render(row, templates.subject, templates.body)
+    except rendering.RenderError as error:
+        return Outcome(S.FAILED, _("The message cannot be written: %s") % error)
     message_id = delivery_smtp.message_id_for(row.token, row.campaign_id)
     message = delivery_smtp.build_message(to=row.address, rendered=rendered, message_id=message_id)
     result = session.transmit(
@@ -297,7 +300,11 @@ def _send_chats(
         return {row.pk: Outcome(S.FAILED, _("No chat provider is set up.")) for row in rows}
     outcomes: dict[int, Outcome | None] = {}
     for row in rows:
-        text = rendering.render(row, templates.subject, templates.body).text
+        try:
+            text = rendering.render(row, templates.subject, templates.body).text
+        except rendering.RenderError as error:
+            outcomes[row.pk] = Outcome(S.FAILED, _("The message cannot be written: %s") % error)
+            continue
         if not hand_over(row, claim):
             outcomes[row.pk] = None
             continue
@@ -326,6 +333,16 @@ def outbox_recover(*, campaign_id: int | None = None) -> dict[str, int]:
     expired = Delivery.objects.filter(lease_until__lt=now)
     if campaign_id is not None:
         expired = expired.filter(campaign_id=campaign_id)
+    # A message whose worker died at every try (does it crash the worker?) is given up.
+    given_up = expired.filter(
+        status=S.SENDING, attempts__gte=settings.KAM_OUTBOX_MAX_ATTEMPTS
+    ).update(
+        status=S.FAILED,
+        claim="",
+        lease_until=None,
+        failed_at=now,
+        reason=_("Gave up: the worker stopped while sending, at every attempt."),
+    )
     requeued = expired.filter(status=S.SENDING).update(status=S.QUEUED, claim="", lease_until=None)
     confirmed = expired.filter(status=S.HANDED_OVER).update(
         status=S.SENT,
@@ -334,7 +351,7 @@ def outbox_recover(*, campaign_id: int | None = None) -> dict[str, int]:
         sent_at=now,
         reason=_("Confirmed by the outbox after a restart."),
     )
-    return {"requeued": requeued, "confirmed": confirmed}
+    return {"requeued": requeued, "confirmed": confirmed, "given_up": given_up}
 
 
 def campaign_complete_if_done(*, campaign_id: int) -> bool:
