@@ -107,10 +107,14 @@ def context_for(delivery: Any) -> dict[str, str]:
     return {key: str(value) for key, value in values.items()}
 
 
-def _track_links(text: str, token: str, unsubscribe: str) -> str:
+def _track_links(text: str, token: str) -> str:
+    """Other sites' links go through the click tracker; ours (unsubscribe, RSVP) stay as they
+    are, so they work even when tracking is blocked."""
+    own = base_url() + "/"
+
     def swap(match: re.Match[str]) -> str:
         url = match.group(0)
-        return url if url == unsubscribe else click_url(token, url)
+        return url if url.startswith(own) else click_url(token, url)
 
     return _URL.sub(swap, text)
 
@@ -127,7 +131,7 @@ def render(delivery: Any, subject: Template, body: Template) -> Rendered:
     if unsubscribe not in text:
         footer = gettext("To stop receiving these messages: %(url)s") % {"url": unsubscribe}
         text += "\n\n-- \n" + footer
-    text = _track_links(text, delivery.token, unsubscribe)
+    text = _track_links(text, delivery.token)
     pixel = public_url("open", delivery.token)
     html = (
         f"<!doctype html><html><body>{_html_links(text)}"
