@@ -123,7 +123,8 @@ class Session:
             # The final "." goes out as a small write of its own right after the hand-over
             # commit; without NODELAY, Nagle holds it until the body is acknowledged (up to
             # 40 ms of delayed ACK), which would slow every message and widen the window.
-            smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if smtp.sock is not None:
+                smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             smtp.ehlo()
             if settings.EMAIL_USE_TLS:
                 smtp.starttls()
