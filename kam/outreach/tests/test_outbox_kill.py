@@ -165,7 +165,6 @@ def test_a_worker_killed_mid_campaign_sends_each_message_exactly_once(
             "KAM_BASE_URL": "https://kam.example.com",
             "KAM_OUTBOX_LEASE_SECONDS": str(LEASE_SECONDS),
             "KAM_OUTBOX_BATCH_SIZE": "10",
-            "KAM_RECIPIENTS": str(RECIPIENTS),
             "KILL_RECIPIENTS": str(RECIPIENTS),
             "PYTHONPATH": str(Path(__file__).resolve().parents[3]),
         }
