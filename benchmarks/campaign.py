@@ -208,23 +208,35 @@ def workload(ctx: Context) -> Measurement:
 # --- baseline ---------------------------------------------------------------------------------
 
 
-def _sample_message(n: int) -> bytes:
+def _message_template() -> bytes:
+    """One message shaped like the outbox's (headers, text and HTML parts), with placeholders."""
     from email.message import EmailMessage
 
     message = EmailMessage()
     message["From"] = "news@kam.example.com"
-    message["To"] = f"r{n}@example.com"
-    message["Subject"] = f"News for Company {n // 20}"
+    message["To"] = "r@@N@@@example.com"
+    message["Subject"] = "News for Company @@C@@"
     message["Message-ID"] = f"<{'x' * 43}.1@kam.example.com>"
     message["List-Unsubscribe"] = f"<https://kam.example.com/u/{'x' * 43}/>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(f"Dear R N{n},\n\nour new line is out: https://shop.example.com/new\n")
-    message.add_alternative("<p>Dear R N{n},</p><p>our new line is out</p>", subtype="html")
+    message.set_content("Dear R N@@N@@,\n\nour new line is out: https://shop.example.com/new\n")
+    message.add_alternative("<p>Dear R N@@N@@,</p><p>our new line is out</p>", subtype="html")
     return message.as_bytes()
 
 
+def _messages() -> list[tuple[str, bytes]]:
+    template = _message_template()
+    return [
+        (
+            f"r{n}@example.com",
+            template.replace(b"@@N@@", str(n).encode()).replace(b"@@C@@", str(n // 20).encode()),
+        )
+        for n in range(SIZE)
+    ]
+
+
 def baseline(ctx: Context, measured: Measurement) -> Measurement:
-    messages = [(f"r{n}@example.com", _sample_message(n)) for n in range(SIZE)]
+    messages = _messages()
     sink = SinkProcess(ctx, "baseline")
     try:
         started = time.perf_counter()

@@ -101,8 +101,12 @@ def _campaign_due(campaign_id: int) -> Campaign | None:
 
 
 def _due(campaign_id: int, now: datetime) -> QuerySet[Delivery]:
+    # The campaign's status is asked at every claim: a cancelled campaign stops at the next batch.
     return Delivery.objects.filter(
-        campaign_id=campaign_id, status=S.QUEUED, channel__in=OUTBOX_CHANNELS
+        campaign_id=campaign_id,
+        campaign__status__in=ACTIVE,
+        status=S.QUEUED,
+        channel__in=OUTBOX_CHANNELS,
     ).filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
 
 
@@ -262,9 +266,15 @@ def _send_emails(
 ) -> dict[int, Outcome | None]:
     """Send a batch over one SMTP connection (reopened once if it drops)."""
     outcomes: dict[int, Outcome | None] = {}
+    unreachable: Outcome | None = None
     with delivery_smtp.Session() as session:
         for row in rows:
-            outcomes[row.pk] = _send_email(session, row, claim, templates)
+            # The server went away: the rest of the batch waits for the retry instead of
+            # each paying a connection timeout (which could outlast the lease).
+            outcome = unreachable or _send_email(session, row, claim, templates)
+            if outcome is not None and outcome.status == S.QUEUED and session.smtp is None:
+                unreachable = outcome
+            outcomes[row.pk] = outcome
     return outcomes
 
 

@@ -115,3 +115,24 @@ def test_the_beat_skips_future_schedules_and_backoffs(org: Any, sink: Sink) -> N
 
     assert resume_outbox_task() == []
     assert sink.handler.received == []
+
+
+def test_a_message_its_worker_dies_on_every_time_is_given_up(
+    org: Any, sink: Sink, settings: Any
+) -> None:
+    settings.KAM_OUTBOX_MAX_ATTEMPTS = 3
+    campaign = make_campaign(org.owner)
+    rows = recipients(campaign, 2)
+    _expire(rows[:1], S.SENDING)
+    Delivery.objects.filter(pk=rows[0].pk).update(attempts=3)
+
+    counts = outbox.campaign_send(campaign_id=campaign.pk)
+
+    poison = Delivery.objects.get(pk=rows[0].pk)
+    assert counts == {"sent": 1}
+    assert (poison.status, poison.reason) == (
+        S.FAILED,
+        "Gave up: the worker stopped while sending, at every attempt.",
+    )
+    assert rows[0].address not in sink.handler.per_recipient()
+    assert Campaign.objects.get(pk=campaign.pk).status == choices.CampaignStatus.COMPLETED

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from kam.accounts.choices import Channel
@@ -281,3 +283,56 @@ def test_a_batch_costs_a_bounded_number_of_queries(
         counts = outbox.campaign_send(campaign_id=campaign.pk)
 
     assert counts == {"sent": 20}
+
+
+class SlowHandler(SinkHandler):
+    """Takes the message, then answers after the client stopped waiting."""
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        reply = await super().handle_DATA(server, session, envelope)
+        await asyncio.sleep(2)
+        return reply
+
+
+def test_no_answer_after_the_final_dot_counts_as_sent_not_resent(org: Any, settings: Any) -> None:
+    with Sink(SlowHandler()) as slow:
+        smtp_settings(settings, slow.port)
+        settings.EMAIL_TIMEOUT = 1
+        campaign = make_campaign(org.owner)
+        row = recipients(campaign, 1)[0]
+
+        first = outbox.campaign_send(campaign_id=campaign.pk)
+        again = outbox.campaign_send(campaign_id=campaign.pk)
+
+    row.refresh_from_db()
+    assert (first, again) == ({"sent": 1}, {})
+    assert row.status == S.SENT
+    assert row.reason.startswith("The server did not answer after the message was handed over")
+    assert slow.handler.per_recipient() == {row.address: 1}
+
+
+def test_a_development_backend_gets_the_same_message(org: Any, settings: Any) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.KAM_BASE_URL = BASE_URL
+    campaign = make_campaign(org.owner)
+    row = recipients(campaign, 1)[0]
+
+    counts = outbox.campaign_send(campaign_id=campaign.pk)
+
+    [message] = mail.outbox
+    row.refresh_from_db()
+    assert counts == {"sent": 1}
+    assert message.to == [row.address]
+    assert message.extra_headers["List-Unsubscribe"] == f"<{BASE_URL}/u/{row.token}/>"
+    assert message.extra_headers["Message-ID"] == f"<{row.message_id}>"
+
+
+def test_a_campaign_cancelled_while_sending_stops_at_the_next_batch(org: Any, sink: Sink) -> None:
+    campaign = make_campaign(org.owner)
+    recipients(campaign, 2)
+    Campaign.objects.filter(pk=campaign.pk).update(status=choices.CampaignStatus.CANCELLED)
+
+    claim = outbox._claim(campaign)  # a worker that loaded the campaign before it was cancelled
+
+    assert claim == ""
+    assert Delivery.objects.filter(status=S.QUEUED).count() == 2
