@@ -18,6 +18,7 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -75,7 +76,7 @@ def clicked(request: HttpRequest, token: str) -> HttpResponse:
     try:
         target = rendering.click_target(token, request.GET.get("u", ""))
     except signing.BadSignature:
-        return _private(HttpResponseBadRequest("Bad link."))
+        return _private(HttpResponseBadRequest(_("This link is not valid.")))
     if delivery_by_token(token=token) is not None:
         delivery_mark_clicked(token=token)
     return _private(HttpResponseRedirect(target))

@@ -11,6 +11,7 @@ def connect() -> None:
     _calls()
     _campaigns()
     _events()
+    _delivery()
 
 
 # --- mail -------------------------------------------------------------------------------------
@@ -39,3 +40,14 @@ def _campaigns() -> None:
 
 def _events() -> None:
     pass
+
+
+# --- delivery ---------------------------------------------------------------------------------
+
+
+def _delivery() -> None:
+    from kam.core import audit
+    from kam.outreach.models import ChatProvider
+
+    # Where chat and SMS messages go is a setting worth a trail: who pointed it where, when.
+    audit.register(ChatProvider)

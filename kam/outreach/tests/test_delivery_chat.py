@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from auditlog.models import LogEntry
 from django.core.exceptions import ValidationError
 from django.test import Client
 
@@ -207,3 +208,17 @@ def test_an_admin_sets_the_url_and_a_bad_scheme_is_refused(client: Client, org: 
     assert list(ChatProvider.objects.values_list("url", flat=True)) == [
         "https://sms.example.com/hook"
     ]
+
+
+def test_changing_the_provider_is_audited_with_the_admin(client: Client, org: Any) -> None:
+    client.force_login(org.admin)
+
+    client.post(
+        "/admin/outreach/chatprovider/add/",
+        {"name": "Gateway", "url": "https://sms.example.com/hook", "is_active": "on"},
+    )
+
+    provider = ChatProvider.objects.get()
+    entry = LogEntry.objects.get_for_object(provider).get()
+    assert entry.actor == org.admin
+    assert entry.changes_dict["url"] == ["None", "https://sms.example.com/hook"]
