@@ -14,6 +14,7 @@ docs/outreach-delivery.md).
 from __future__ import annotations
 
 import secrets
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -58,12 +59,14 @@ class Templates:
 # --- the send loop ----------------------------------------------------------------------------
 
 
-def campaign_send(*, campaign_id: int) -> dict[str, int]:
+def campaign_send(*, campaign_id: int, budget_seconds: float = 600) -> dict[str, int]:
     """Send what is due of campaign `campaign_id`; returns counts by outcome.
 
     Safe to run twice or on several workers at once: each batch is claimed under a lease.
     Recovers the campaign's expired leases first and completes the campaign when nothing is
-    left in flight. Must not run inside a transaction (each step commits on its own).
+    left in flight. Stops after `budget_seconds` (at a batch's end) with `more: 1` in the
+    counts, so a huge campaign runs as a chain of bounded tasks, far from the task time limit.
+    Must not run inside a transaction (each step commits on its own).
     """
     campaign = _campaign_due(campaign_id)
     if campaign is None:
@@ -77,8 +80,12 @@ def campaign_send(*, campaign_id: int) -> dict[str, int]:
     except TemplateSyntaxError as error:
         templates = None
         totals["failed"] += _fail_all(campaign, _("The message cannot be written: %s") % error)
+    deadline = time.monotonic() + budget_seconds
     while templates is not None and (claim := _claim(campaign)):
         totals.update(_send_batch(campaign, claim, templates))
+        if time.monotonic() >= deadline:
+            totals["more"] = 1
+            break
     campaign_complete_if_done(campaign_id=campaign_id)
     return dict(totals)
 

@@ -10,7 +10,11 @@ def send_campaign_task(campaign_id: int) -> dict[str, int]:
     """Send the queued messages of a campaign (safe to run twice, or on several workers)."""
     from kam.outreach.services.delivery import campaign_send
 
-    return campaign_send(campaign_id=campaign_id)
+    counts = campaign_send(campaign_id=campaign_id)
+    if counts.get("more") and not send_campaign_task.app.conf.task_always_eager:
+        # Out of time budget with messages left: carry on in a fresh task.
+        send_campaign_task.delay(campaign_id)
+    return counts
 
 
 @shared_task(name="kam.outreach.tasks.delivery.resume_outbox_task")

@@ -336,3 +336,18 @@ def test_a_campaign_cancelled_while_sending_stops_at_the_next_batch(org: Any, si
 
     assert claim == ""
     assert Delivery.objects.filter(status=S.QUEUED).count() == 2
+
+
+def test_a_send_out_of_time_stops_after_its_batch_and_says_more(
+    org: Any, sink: Sink, settings: Any
+) -> None:
+    settings.KAM_OUTBOX_BATCH_SIZE = 2
+    campaign = make_campaign(org.owner)
+    recipients(campaign, 5)
+
+    first = outbox.campaign_send(campaign_id=campaign.pk, budget_seconds=0)
+    rest = outbox.campaign_send(campaign_id=campaign.pk)
+
+    assert (first, rest) == ({"sent": 2, "more": 1}, {"sent": 3})
+    assert len(sink.handler.received) == 5
+    assert Campaign.objects.get(pk=campaign.pk).status == choices.CampaignStatus.COMPLETED
