@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core import signing
-from django.template import Context, Engine, Template, TemplateSyntaxError
+from django.template import Context, Engine, Library, Template, TemplateSyntaxError, defaulttags
 from django.urls import reverse
 from django.utils.html import escape, linebreaks
 from django.utils.translation import gettext
@@ -25,10 +25,38 @@ CLICK_SALT = "kam.outreach.click"
 _URL = re.compile(r"https?://[^\s<>\"')\]]+")
 
 
+# The tags a campaign's text may use: logic and layout only. Left out: {% debug %} (prints the
+# interpreter's modules), {% load %}, {% url %}, {% csrf_token %}, {% include %}, {% extends %}.
+SAFE_TAGS = (
+    "autoescape",
+    "comment",
+    "cycle",
+    "filter",
+    "firstof",
+    "for",
+    "if",
+    "ifchanged",
+    "now",
+    "regroup",
+    "spaceless",
+    "templatetag",
+    "verbatim",
+    "widthratio",
+    "with",
+)
+register = Library()
+register.tags.update({name: defaulttags.register.tags[name] for name in SAFE_TAGS})
+
+
+class _UserTemplateEngine(Engine):
+    # This module's `register` instead of Django's default tag and loader libraries.
+    default_builtins = ["kam.outreach.rendering", "django.template.defaultfilters"]
+
+
 @lru_cache(maxsize=1)
 def _engine() -> Engine:
-    # locmem with no templates: {% include %} and {% extends %} find nothing.
-    return Engine(
+    # locmem with no templates: nothing to include even if a tag tried.
+    return _UserTemplateEngine(
         loaders=[("django.template.loaders.locmem.Loader", {})],
         autoescape=False,
         libraries={},
