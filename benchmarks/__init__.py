@@ -13,4 +13,5 @@ WORKLOADS: list[str] = [
     "timeline",
     "pricing",
     "orders",
+    "campaign",
 ]

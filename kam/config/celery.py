@@ -64,6 +64,12 @@ app.conf.beat_schedule = {
     },
     # outreach: calls
     # outreach: campaigns
+    # The outbox: expired leases recovered, and a send queued for each campaign with messages due
+    # (scheduled, retried, throttled, or whose task a restarted broker lost). Safe to run twice.
+    "resume-outbox": {
+        "task": "kam.outreach.tasks.delivery.resume_outbox_task",
+        "schedule": 60,
+    },
     # outreach: events
 }
 app.autodiscover_tasks()

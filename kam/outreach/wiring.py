@@ -13,6 +13,7 @@ def connect() -> None:
     _calls()
     _campaigns()
     _events()
+    _delivery()
 
 
 # --- mail -------------------------------------------------------------------------------------
@@ -159,3 +160,15 @@ def _events_search(user: Any, query: str, limit: int) -> list[Any]:
         )
         for event in events[:limit]
     ]
+    pass
+
+
+# --- delivery ---------------------------------------------------------------------------------
+
+
+def _delivery() -> None:
+    from kam.core import audit
+    from kam.outreach.models import ChatProvider
+
+    # Where chat and SMS messages go is a setting worth a trail: who pointed it where, when.
+    audit.register(ChatProvider)

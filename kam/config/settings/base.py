@@ -375,6 +375,19 @@ KAM_TELEPHONY_SECRET = env.str("KAM_TELEPHONY_SECRET", default="")
 KAM_TELEPHONY_MAX_BYTES = env.int("KAM_TELEPHONY_MAX_BYTES", default=16 * 1024)
 # Posts per minute the webhook accepts (DRF rate syntax), whatever the sender.
 KAM_TELEPHONY_RATE = env.str("KAM_TELEPHONY_RATE", default="600/min")
+# --- Outreach: delivery ---------------------------------------------------------------------
+# The campaign outbox (kam/outreach/services/delivery.py, docs/outreach-delivery.md).
+# Seconds a worker holds the messages it claimed; after that another worker recovers them.
+KAM_OUTBOX_LEASE_SECONDS = env.int("KAM_OUTBOX_LEASE_SECONDS", default=120)
+# Messages claimed (and sent over one SMTP connection) at a time.
+KAM_OUTBOX_BATCH_SIZE = env.int("KAM_OUTBOX_BATCH_SIZE", default=20)
+# Tries per message on temporary errors (SMTP 4xx, connection lost) before it is failed.
+KAM_OUTBOX_MAX_ATTEMPTS = env.int("KAM_OUTBOX_MAX_ATTEMPTS", default=5)
+# Wait before the first retry; doubled at each further attempt.
+KAM_OUTBOX_RETRY_SECONDS = env.int("KAM_OUTBOX_RETRY_SECONDS", default=60)
+# The chat/SMS webhook: the HMAC-SHA256 key its requests are signed with, and its timeout.
+KAM_CHAT_WEBHOOK_SECRET = env.str("KAM_CHAT_WEBHOOK_SECRET", default="")
+KAM_CHAT_WEBHOOK_TIMEOUT = env.float("KAM_CHAT_WEBHOOK_TIMEOUT", default=10.0)
 
 # --- Audit ------------------------------------------------------------------------------------
 AUDITLOG_DISABLE_REMOTE_ADDR = False

@@ -11,6 +11,13 @@ __all__ = [
     "EmailTemplate",
     "Call",
     "Campaign",
+from kam.outreach.models.mail import Mailbox, Message
+from kam.outreach.models.outbox import CampaignWindow, ChatProvider
+
+__all__ = [
+    "Campaign",
+    "CampaignWindow",
+    "ChatProvider",
     "Delivery",
     "Event",
     "EventGuest",

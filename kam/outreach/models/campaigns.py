@@ -92,6 +92,10 @@ class Delivery(TimeStampedModel):
     message_id = models.CharField(max_length=998, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     lease_until = models.DateTimeField(null=True, blank=True)
+    # Which claim (one worker's batch) holds the row while it is in flight; "" otherwise.
+    claim = models.CharField(max_length=32, blank=True, editable=False)
+    # A temporary failure waits until then before the next try (backoff).
+    not_before = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
@@ -112,6 +116,7 @@ class Delivery(TimeStampedModel):
         indexes = [
             models.Index(fields=["campaign", "status"], name="outreach_delivery_status_idx"),
             models.Index(fields=["status", "lease_until"], name="outreach_delivery_lease_idx"),
+            models.Index(fields=["claim"], name="outreach_delivery_claim_idx"),
         ]
 
     def __str__(self) -> str:
