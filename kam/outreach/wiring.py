@@ -132,12 +132,6 @@ def _events() -> None:
     )
 
 
-def _signed_in(user: Any) -> bool:
-    from kam.core import access
-
-    return access.is_active_user(user)
-
-
 def _events_search(user: Any, query: str, limit: int) -> list[Any]:
     from django.urls import reverse
     from django.utils.translation import gettext as _
@@ -160,7 +154,6 @@ def _events_search(user: Any, query: str, limit: int) -> list[Any]:
         )
         for event in events[:limit]
     ]
-    pass
 
 
 # --- delivery ---------------------------------------------------------------------------------
