@@ -59,6 +59,12 @@ app.conf.beat_schedule = {
     # outreach: mail
     # outreach: calls
     # outreach: campaigns
+    # Scheduled campaigns whose time has come; each is claimed once (draft/scheduled → sending
+    # in one conditional update), so a late or doubled run never launches twice.
+    "launch-due-campaigns": {
+        "task": "kam.outreach.tasks.campaigns.launch_due_campaigns_task",
+        "schedule": 60,
+    },
     # outreach: events
 }
 app.autodiscover_tasks()
