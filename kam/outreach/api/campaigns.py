@@ -128,27 +128,28 @@ class RecipientOutputSerializer(serializers.ModelSerializer):  # type: ignore[ty
         return link.deal_id if link is not None else None
 
 
-_COUNT = serializers.IntegerField()
 ReportSerializer = inline_serializer(
     "CampaignReport",
     {
-        "total": _COUNT,
-        "counts": serializers.DictField(child=_COUNT),
-        "by_channel": serializers.DictField(child=serializers.DictField(child=_COUNT)),
+        "total": serializers.IntegerField(),
+        "counts": serializers.DictField(child=serializers.IntegerField()),
+        "by_channel": serializers.DictField(
+            child=serializers.DictField(child=serializers.IntegerField())
+        ),
         "rates": serializers.DictField(
             child=serializers.DecimalField(max_digits=5, decimal_places=1)
         ),
-        "deals": _COUNT,
+        "deals": serializers.IntegerField(),
         "failures": serializers.ListField(child=serializers.DictField()),
     },
 )
 AudienceSerializer = inline_serializer(
     "CampaignAudience",
     {
-        "total": _COUNT,
-        "reachable": _COUNT,
-        "by_channel": serializers.DictField(child=_COUNT),
-        "suppressed": _COUNT,
+        "total": serializers.IntegerField(),
+        "reachable": serializers.IntegerField(),
+        "by_channel": serializers.DictField(child=serializers.IntegerField()),
+        "suppressed": serializers.IntegerField(),
         "suppressed_reasons": serializers.ListField(child=serializers.DictField()),
     },
 )
