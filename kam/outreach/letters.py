@@ -125,8 +125,8 @@ def _mark(campaign: Campaign, allowed: list[Delivery], refused: list[Delivery]) 
             status=DS.SUPPRESSED, reason=row.reason[:500]
         )
     pending = campaign.deliveries.filter(status__in=choices.DELIVERY_PENDING).exists()
-    if not pending and campaign.status == choices.CampaignStatus.SENDING:
-        Campaign.objects.filter(pk=campaign.pk).update(
+    if not pending:
+        Campaign.objects.filter(pk=campaign.pk, status=choices.CampaignStatus.SENDING).update(
             status=choices.CampaignStatus.COMPLETED, completed_at=now
         )
     return len(queued)

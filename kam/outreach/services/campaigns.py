@@ -11,7 +11,7 @@ nothing. Every write is audited under the acting user.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from auditlog.models import LogEntry
@@ -61,6 +61,8 @@ CREATOR_ROLES = frozenset(
     }
 )
 CS = choices.CampaignStatus
+# Days until the follow-up of a deal opened from a campaign response.
+FOLLOW_UP_DAYS = 2
 DS = choices.DeliveryStatus
 
 
@@ -383,6 +385,9 @@ def _deal_for(user: Any, delivery: Delivery) -> CampaignDeal | None:
             "contacts": [delivery.contact],
             "title": f"{delivery.campaign.name}: {delivery.contact}"[:255],
             "source": Source.CAMPAIGN,
+            "next_step": _("Follow up the answer to “%(campaign)s”")
+            % {"campaign": delivery.campaign.name},
+            "next_step_date": timezone.localdate() + timedelta(days=FOLLOW_UP_DAYS),
         },
     )
     link = CampaignDeal.objects.create(
