@@ -197,6 +197,12 @@ class CampaignViewSet(
     def get_queryset(self) -> QuerySet[Campaign]:
         return selectors.campaign_list(user=self.request.user)
 
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """The list's filters apply to the list only (`recipients?status=` is the rows')."""
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
     def _fresh(self, campaign: Campaign) -> dict[str, Any]:
         data: dict[str, Any] = self.get_serializer(self.get_queryset().get(pk=campaign.pk)).data
         return data
