@@ -253,7 +253,7 @@ def test_delete_moves_to_the_trash_but_not_while_sending(
     draft = CampaignFactory(owner=org.owner)
     assert client.delete(f"{URL}{draft.pk}/").status_code == 204
     assert Campaign.all_objects.get(pk=draft.pk).deleted_at is not None
-    assert choices.CampaignStatus.SENDING == Campaign.objects.get(pk=campaign.pk).status
+    assert Campaign.objects.get(pk=campaign.pk).status == choices.CampaignStatus.SENDING
 
 
 def test_the_schema_documents_the_campaign_actions(api_as: Any, org: Any) -> None:
