@@ -313,7 +313,7 @@ def campaign_launch(
     _require(user, campaign, "change")
     with transaction.atomic():
         locked = (
-            Campaign.objects.select_for_update()
+            Campaign.objects.select_for_update(of=("self",))
             .select_related("owner", "product", "promotion", "event")
             .get(pk=campaign.pk)
         )
