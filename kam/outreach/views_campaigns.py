@@ -130,7 +130,7 @@ def campaign_detail(request: KamRequest, pk: int) -> HttpResponse:
             "campaign": campaign,
             "can_change": access.can(request.user, campaign, "change"),
             "is_open": is_open,
-            "report": None if is_open else selectors.campaign_report(campaign=campaign),
+            **_report_context(None if is_open else selectors.campaign_report(campaign=campaign)),
             "has_letters": bool({"post", "fax"} & set(campaign.channels)),
             "audit": record_history(user=request.user, record=campaign, limit=20),
         },
@@ -214,6 +214,16 @@ def campaign_letters(request: KamRequest, pk: int) -> HttpResponse:
     return response
 
 
+def _report_context(report: dict[str, Any] | None) -> dict[str, Any]:
+    if report is None:
+        return {"report": None}
+    return {
+        "report": report,
+        "count_rows": selectors.labelled(report["counts"], selectors.STATUS_LABELS),
+        "rate_rows": selectors.labelled(report["rates"], selectors.RATE_LABELS),
+    }
+
+
 @login_required
 def campaign_report(request: KamRequest, pk: int) -> HttpResponse:
     campaign = access_campaign(user=request.user, campaign_id=pk)
@@ -225,7 +235,7 @@ def campaign_report(request: KamRequest, pk: int) -> HttpResponse:
         "outreach/campaign_report.html",
         {
             "campaign": campaign,
-            "report": selectors.campaign_report(campaign=campaign),
+            **_report_context(selectors.campaign_report(campaign=campaign)),
             "failures": selectors.reason_counts(
                 campaign=campaign, status=choices.DeliveryStatus.FAILED
             ),
@@ -234,7 +244,6 @@ def campaign_report(request: KamRequest, pk: int) -> HttpResponse:
             ),
             "page": page,
             "status": status,
-            "statuses": [*selectors.REPORT_STATUSES, "replied"],
             "query": f"status={status}" if status else "",
             "can_open_deals": not access.is_read_only(request.user),
         },

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy
 
 from kam.accounts.choices import Channel
 from kam.accounts.filters import ContactFilterSet
@@ -54,12 +56,22 @@ _CONTACT_COLUMNS = (
 )
 
 
+# Counted per listed row (a sub-select), not by grouping every delivery of every campaign.
+_recipient_count = (
+    Delivery.objects.filter(campaign=OuterRef("pk"))
+    .order_by()
+    .values("campaign")
+    .annotate(n=Count("pk"))
+    .values("n")
+)
+
+
 def campaign_list(*, user: Any) -> QuerySet[Campaign]:
     """The campaigns `user` may see, newest first, each with its number of recipients."""
     return (
         Campaign.objects.visible_to(user)
         .select_related("owner", "event")
-        .annotate(recipients=Count("deliveries"))
+        .annotate(recipients=Coalesce(Subquery(_recipient_count), 0))
         .order_by("-created_at", "-pk")
     )
 
@@ -241,6 +253,25 @@ def campaign_report(*, campaign: Campaign) -> dict[str, Any]:
         },
         "deals": CampaignDeal.objects.filter(campaign=campaign).count(),
     }
+
+
+STATUS_LABELS: dict[str, Any] = {
+    **{str(status): str(status.label) for status in REPORT_STATUSES},
+    "replied": gettext_lazy("Replied"),
+}
+RATE_LABELS: dict[str, Any] = {
+    "delivered": gettext_lazy("Delivered"),
+    "opened": gettext_lazy("Opened"),
+    "clicked": gettext_lazy("Clicked"),
+    "replied": gettext_lazy("Replied"),
+    "unsubscribed": gettext_lazy("Unsubscribed"),
+    "bounced": gettext_lazy("Bounced"),
+}
+
+
+def labelled(values: dict[str, Any], labels: dict[str, Any]) -> list[tuple[str, str, Any]]:
+    """(key, translated label, value) rows for a page."""
+    return [(key, str(labels.get(key, key)), value) for key, value in values.items()]
 
 
 def reason_counts(*, campaign: Campaign, status: str) -> list[dict[str, Any]]:

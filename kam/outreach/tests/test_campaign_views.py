@@ -185,7 +185,7 @@ def test_launch_report_letters_and_deals_from_the_pages(
     campaign.refresh_from_db()
     assert campaign.status == choices.CampaignStatus.SENDING
     page = client.get(f"/campaigns/{campaign.pk}/").content.decode()
-    assert '<tr data-status="queued"><td>queued</td><td class="text-end">2</td></tr>' in page
+    assert '<tr data-status="queued"><td>Queued</td><td class="text-end">2</td></tr>' in page
     letters = client.post(f"/campaigns/{campaign.pk}/letters/")
     assert letters["Content-Type"] == "application/pdf"
     assert letters.content.startswith(b"%PDF")
