@@ -10,6 +10,7 @@ nothing. Every write is audited under the acting user.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -60,6 +61,7 @@ CREATOR_ROLES = frozenset(
         roles.Role.ADMIN,
     }
 )
+logger = logging.getLogger(__name__)
 CS = choices.CampaignStatus
 # Days until the follow-up of a deal opened from a campaign response.
 FOLLOW_UP_DAYS = 2
@@ -338,7 +340,16 @@ def launch_due_campaigns(*, now: datetime | None = None) -> list[int]:
     for campaign in due.order_by("scheduled_at", "pk"):
         try:
             campaign_launch(user=campaign.owner, campaign=campaign)
-        except (CampaignStateError, NotFoundError, PermissionDeniedError):
+        except CampaignStateError:
+            continue  # another run launched (or someone cancelled) it meanwhile
+        except (NotFoundError, PermissionDeniedError):
+            logger.warning(
+                "campaign %s not launched: its owner may no longer change it", campaign.pk
+            )
+            continue
+        except Exception:
+            # One broken campaign must not hold back the others due this minute.
+            logger.exception("campaign %s could not be launched", campaign.pk)
             continue
         launched.append(campaign.pk)
     return launched

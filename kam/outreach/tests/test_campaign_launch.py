@@ -279,3 +279,29 @@ def test_consent_withdrawn_after_creation_is_respected_at_launch(
 
 def test_factory_campaigns_are_drafts(org: Any) -> None:
     assert CampaignFactory(owner=org.owner).status == choices.CampaignStatus.DRAFT
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_campaign_whose_owner_left_does_not_hold_back_the_others(
+    org: Any, audience: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    due = NOW + datetime.timedelta(minutes=1)
+    orphan = services.campaign_create(
+        user=org.peer,
+        data={
+            "name": "Orphan",
+            "kind": "newsletter",
+            "subject": "S",
+            "body": "B",
+            "channels": ["email"],
+            "scheduled_at": due,
+        },
+    )
+    org.peer.is_active = False
+    org.peer.save()
+    campaign = _campaign(org, scheduled_at=due + datetime.timedelta(seconds=1))
+    with time_machine.travel(due + datetime.timedelta(minutes=1), tick=False):
+        with django_capture_on_commit_callbacks(execute=False):
+            assert launch_due_campaigns_task() == [campaign.pk]
+    orphan.refresh_from_db()
+    assert orphan.status == choices.CampaignStatus.SCHEDULED
