@@ -300,8 +300,8 @@ def test_a_campaign_whose_owner_left_does_not_hold_back_the_others(
     org.peer.is_active = False
     org.peer.save()
     campaign = _campaign(org, scheduled_at=due + datetime.timedelta(seconds=1))
-    with time_machine.travel(due + datetime.timedelta(minutes=1), tick=False):
-        with django_capture_on_commit_callbacks(execute=False):
-            assert launch_due_campaigns_task() == [campaign.pk]
+    later = due + datetime.timedelta(minutes=1)
+    with time_machine.travel(later, tick=False), django_capture_on_commit_callbacks(execute=False):
+        assert launch_due_campaigns_task() == [campaign.pk]
     orphan.refresh_from_db()
     assert orphan.status == choices.CampaignStatus.SCHEDULED
