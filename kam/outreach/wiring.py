@@ -5,6 +5,7 @@ Each topic (mail, calls, campaigns, events) keeps its own registrations in its o
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.urls import reverse
@@ -39,49 +40,36 @@ def _calls() -> None:
 
 
 def _campaign_responses(
-    user: Any, account: Any, before: registry.TimelineCursor | None, limit: int, *, clicks: bool
+    user: Any, account: Any, before: registry.TimelineCursor | None, limit: int
 ) -> list[registry.TimelineEntry]:
-    from kam.outreach.selectors import campaigns as selectors
+    from kam.outreach.selectors.campaigns import responses_for_account
 
-    select = selectors.clicks_for_account if clicks else selectors.replies_for_account
-    title = _("Clicked a link in “%(campaign)s”") if clicks else _("Replied to “%(campaign)s”")
     entries = []
-    for delivery in select(user=user, account=account, before=before, limit=limit):
-        when = delivery.clicked_at if clicks else delivery.replied_at
+    for delivery in responses_for_account(user=user, account=account, before=before, limit=limit):
+        when: datetime = delivery.responded_at  # type: ignore[attr-defined]  # annotated
+        replied = delivery.replied_at is not None and delivery.replied_at == when
+        title = _("Replied to “%(campaign)s”") if replied else _("Clicked a link in “%(campaign)s”")
         entries.append(
             registry.TimelineEntry(
-                when=when,  # type: ignore[arg-type]  # the selector keeps rows that have it
-                kind="campaign_click" if clicks else "campaign_reply",
+                when=when,
+                kind="campaign_reply" if replied else "campaign_click",
                 title=title % {"campaign": delivery.campaign.name},
                 url=reverse("outreach:campaign_detail", args=[delivery.campaign_id]),
                 actor=str(delivery.contact),
-                icon="cursor" if clicks else "reply",
+                icon="reply" if replied else "cursor",
                 pk=delivery.pk,
             )
         )
     return entries
 
 
-def _campaign_replies(
-    user: Any, account: Any, before: registry.TimelineCursor | None, limit: int
-) -> list[registry.TimelineEntry]:
-    return _campaign_responses(user, account, before, limit, clicks=False)
-
-
-def _campaign_clicks(
-    user: Any, account: Any, before: registry.TimelineCursor | None, limit: int
-) -> list[registry.TimelineEntry]:
-    return _campaign_responses(user, account, before, limit, clicks=True)
-
-
 def _campaigns() -> None:
     from kam.core import audit
     from kam.outreach.models import Campaign
-    from kam.outreach.selectors.campaigns import CLICKS_TIMELINE, REPLIES_TIMELINE
+    from kam.outreach.selectors.campaigns import RESPONSES_TIMELINE
 
     audit.register(Campaign)
-    registry.register_timeline(REPLIES_TIMELINE, _campaign_replies)
-    registry.register_timeline(CLICKS_TIMELINE, _campaign_clicks)
+    registry.register_timeline(RESPONSES_TIMELINE, _campaign_responses)
     registry.register_nav(
         registry.NavItem(
             "campaigns",
