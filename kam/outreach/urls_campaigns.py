@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern] = [
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign_detail"),
     path("campaigns/<int:pk>/edit/", views.campaign_edit, name="campaign_edit"),
     path("campaigns/<int:pk>/audience/", views.campaign_audience, name="campaign_audience"),
+    path("campaigns/<int:pk>/save-audience/", views.audience_save, name="campaign_audience_save"),
     path("campaigns/<int:pk>/preview/", views.campaign_preview, name="campaign_preview"),
     path("campaigns/<int:pk>/launch/", views.campaign_launch, name="campaign_launch"),
     path("campaigns/<int:pk>/cancel/", views.campaign_cancel, name="campaign_cancel"),

@@ -150,6 +150,24 @@ def campaign_audience(request: KamRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def audience_save(request: KamRequest, pk: int) -> HttpResponse:
+    """ "Save as audience": the campaign's filters under a name, to pick for later campaigns."""
+    campaign = access_campaign(user=request.user, campaign_id=pk)
+    try:
+        saved = services.saved_audience_create(
+            user=request.user, name=request.POST.get("name", ""), query=campaign.audience_query
+        )
+    except ApplicationError as error:
+        messages.error(
+            request, " ".join(m for ms in error.fields.values() for m in ms) or error.message
+        )
+    else:
+        messages.success(request, _("Audience “%s” saved.") % saved.name)
+    return redirect("outreach:campaign_detail", pk=pk)
+
+
+@login_required
 def campaign_preview(request: KamRequest, pk: int) -> HttpResponse:
     """The message as one contact would get it (an htmx fragment)."""
     campaign = access_campaign(user=request.user, campaign_id=pk)

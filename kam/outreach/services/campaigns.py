@@ -429,8 +429,12 @@ def responses_to_deals(
 
 
 def saved_audience_create(*, user: Any, name: str, query: str) -> SavedFilter:
-    """Keep a contact-list query as a named audience (accounts' saved filters)."""
+    """Keep a contact-list query as a named audience (accounts' saved filters), the user's own
+    (replacing his audience of the same name)."""
     from kam.accounts.services import saved_filter_save
+
+    if access.is_read_only(user) or not access.is_active_user(user):
+        raise PermissionDeniedError()
 
     cleaned = {"audience_query": query}
     _clean_audience(user, cleaned)

@@ -213,3 +213,23 @@ def test_the_report_page_costs_constant_queries(
     with django_assert_max_num_queries(16):
         page = client.get(f"/campaigns/{campaign.pk}/report/").content.decode()
     assert page.count('<tr id="recipient-') == 42
+
+
+def test_saving_the_audience_offers_it_to_the_next_campaign(org: Any, campaign: Campaign) -> None:
+    from kam.accounts.models import SavedFilter
+
+    Campaign.objects.filter(pk=campaign.pk).update(audience_query="q=Mail")
+    client = _client(org.owner)
+    client.post(f"/campaigns/{campaign.pk}/save-audience/", {"name": "Mail people"})
+    saved = SavedFilter.objects.get()
+    assert (saved.owner, saved.list_name, saved.name, saved.query) == (
+        org.owner,
+        "contacts",
+        "Mail people",
+        "q=Mail",
+    )
+    form = client.get("/campaigns/new/").content.decode()
+    assert f'<option value="{saved.pk}">Mail people</option>' in form
+    _client(org.auditor).post(f"/campaigns/{campaign.pk}/save-audience/", {"name": "Audit"})
+    _client(org.other).post(f"/campaigns/{campaign.pk}/save-audience/", {"name": "Other"})
+    assert SavedFilter.objects.count() == 1
