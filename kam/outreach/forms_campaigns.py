@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from kam.accounts.choices import Channel
 from kam.accounts.models import SavedFilter
 from kam.catalog.models import Product, Promotion
-from kam.core import access
 from kam.core.forms import BootstrapFormMixin
 from kam.outreach import choices, consent
 from kam.outreach.models import Campaign, Event
@@ -71,8 +70,7 @@ class CampaignForm(BootstrapFormMixin, forms.Form):
         fields["product"].queryset = Product.objects.filter(is_active=True).order_by("name")
         fields["promotion"].queryset = Promotion.objects.filter(is_active=True).order_by("name")
         fields["event"].queryset = Event.objects.visible_to(user).order_by("-starts_at")
-        for name in ("channels",):
-            fields[name].widget.attrs["class"] = "form-check-input"
+        fields["channels"].widget.attrs["class"] = "form-check-input"
 
     def service_data(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
@@ -113,7 +111,3 @@ class CampaignFilterSet(django_filters.FilterSet):
 def delivery_ids(values: list[str]) -> list[int]:
     """The recipient rows ticked for "turn into deals" (anything not an id is dropped)."""
     return [int(value) for value in values if value.isdigit()][:1000]
-
-
-def can_change(user: Any, campaign: Any) -> bool:
-    return access.can(user, campaign, "change")
