@@ -68,6 +68,10 @@ app.conf.beat_schedule = {
     # (scheduled, retried, throttled, or whose task a restarted broker lost). Safe to run twice.
     "resume-outbox": {
         "task": "kam.outreach.tasks.delivery.resume_outbox_task",
+    # Scheduled campaigns whose time has come; each is claimed once (draft/scheduled → sending
+    # in one conditional update), so a late or doubled run never launches twice.
+    "launch-due-campaigns": {
+        "task": "kam.outreach.tasks.campaigns.launch_due_campaigns_task",
         "schedule": 60,
     },
     # outreach: events

@@ -77,6 +77,21 @@ class DeliveryStatus(models.TextChoices):
     SUPPRESSED = "suppressed", _("Not sent (no consent)")
 
 
+# Campaigns that may still be edited, launched or cancelled.
+CAMPAIGN_OPEN = (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
+# Deliveries still on their way (the campaign is not finished while one is).
+DELIVERY_PENDING = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING, DeliveryStatus.HANDED_OVER)
+# Outcomes of a message that left us: the denominator of the report's rates.
+DELIVERY_SENT = (
+    DeliveryStatus.SENT,
+    DeliveryStatus.DELIVERED,
+    DeliveryStatus.BOUNCED,
+    DeliveryStatus.OPENED,
+    DeliveryStatus.CLICKED,
+    DeliveryStatus.UNSUBSCRIBED,
+)
+
+
 # --- events -----------------------------------------------------------------------------------
 
 

@@ -59,7 +59,8 @@ def postal_addresses(account_ids: Iterable[int]) -> dict[int, str]:
         rank = _POSTAL_KINDS.index(kind) if kind in _POSTAL_KINDS else len(_POSTAL_KINDS)
         lines = [street, " ".join(part for part in (postal_code, city) if part), region]
         text = "\n".join(line for line in [*lines, str(country or "")] if line)
-        if text and (account_id not in best or rank < best[account_id][0]):
+        # A letter needs somewhere to go: a street or a city, not a country alone.
+        if (street or city) and (account_id not in best or rank < best[account_id][0]):
             best[account_id] = (rank, text)
     return {account_id: text for account_id, (_rank, text) in best.items()}
 
@@ -76,14 +77,26 @@ def address_for(contact: Any, channel: str, *, postal: dict[int, str] | None = N
     return ""
 
 
-def refusal(contact: Any, channel: str, granted: set[str]) -> str:
-    """Why `contact` may not get a campaign message on `channel` ("" when he may)."""
+def _label(channel: str) -> str:
+    return str(Channel(channel).label) if channel in Channel.values else channel
+
+
+def _blocked(contact: Any) -> str:
+    """Why `contact` may get nothing at all, on any channel ("" when he may get something)."""
     if contact.do_not_contact:
         return _("The contact is marked do not contact.")
     if getattr(contact, "deleted_at", None) is not None:
         return _("The contact is in the trash.")
+    return ""
+
+
+def refusal(contact: Any, channel: str, granted: set[str]) -> str:
+    """Why `contact` may not get a campaign message on `channel` ("" when he may)."""
+    blocked = _blocked(contact)
+    if blocked:
+        return blocked
     if channel not in granted:
-        return _("No consent on %(channel)s.") % {"channel": Channel(channel).label}
+        return _("No consent on %(channel)s.") % {"channel": _label(channel)}
     return ""
 
 
@@ -95,21 +108,20 @@ def choose(
     postal: dict[int, str] | None = None,
 ) -> Choice:
     """The contact's preferred consented channel among `allowed`, else the first that works."""
-    ordered = list(allowed)
+    blocked = _blocked(contact)
+    if blocked:
+        return Choice("", "", blocked)
+    ordered = list(dict.fromkeys(allowed))
     if contact.preferred_channel in ordered:
         ordered.remove(contact.preferred_channel)
         ordered.insert(0, contact.preferred_channel)
     reasons: list[str] = []
     for channel in ordered:
         reason = refusal(contact, channel, granted)
-        if reason and contact.do_not_contact:
-            return Choice("", "", reason)
         address = "" if reason else address_for(contact, channel, postal=postal)
         if address:
             return Choice(channel, address)
-        reasons.append(
-            reason or _("No address for %(channel)s.") % {"channel": Channel(channel).label}
-        )
+        reasons.append(reason or _("No address for %(channel)s.") % {"channel": _label(channel)})
     return Choice("", "", " ".join(reasons) or _("The campaign has no channel."))
 
 

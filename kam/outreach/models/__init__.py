@@ -2,6 +2,7 @@
 
 from kam.outreach.models.calls import Call, TelephonyLine
 from kam.outreach.models.campaigns import Campaign, Delivery
+from kam.outreach.models.campaigns import Campaign, CampaignDeal, Delivery
 from kam.outreach.models.events import Event, EventGuest, EventLead
 from kam.outreach.models.mail import EmailTemplate, Mailbox, Message, MessageAttachment
 
@@ -18,6 +19,7 @@ __all__ = [
     "Campaign",
     "CampaignWindow",
     "ChatProvider",
+    "CampaignDeal",
     "Delivery",
     "Event",
     "EventGuest",

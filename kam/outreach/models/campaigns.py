@@ -121,3 +121,25 @@ class Delivery(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}→{self.contact_id} ({self.status})"
+
+
+class CampaignDeal(TimeStampedModel):
+    """A deal a campaign response (a reply, a click) was turned into: at most one per delivery,
+    so the button pressed twice (or the bulk action after it) never opens a second deal."""
+
+    delivery = models.OneToOneField(
+        Delivery, on_delete=models.CASCADE, related_name="campaign_deal"
+    )
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="deals")
+    deal = models.ForeignKey("sales.Deal", on_delete=models.CASCADE, related_name="campaign_links")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    access: ClassVar[AccessSpec] = AccessSpec(via="deal")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}→deal {self.deal_id}"
