@@ -52,8 +52,8 @@ accounts = Account.objects.bulk_create(
 now = timezone.now()
 campaign = Campaign.objects.create(
     name="Benchmark", kind="newsletter", status="sending", owner=owner, launched_at=now,
-    subject="News for {{ account_name }}", channels=["email"],
-    body="Dear {{ first_name }} {{ last_name }},\\n\\nour new line is out: https://shop.example.com/new\\n",
+    subject="News for {{ account.name }}", channels=["email"],
+    body="Dear {{ contact.first_name }} {{ contact.last_name }},\\n\\nour new line is out: https://shop.example.com/new\\n",
 )
 for start in range(0, n, 5000):
     contacts = Contact.objects.bulk_create(

@@ -56,24 +56,23 @@ app.conf.beat_schedule = {
         "task": "kam.orders.tasks.expire_quotes_task",
         "schedule": 60 * 60,
     },
-    # outreach: mail
+    # Outreach (docs/outreach.md):
     # Every active mailbox gets its own poll task; a lease keeps two runs off one mailbox.
     "poll-mailboxes": {
         "task": "kam.outreach.tasks.mail.poll_mailboxes_task",
         "schedule": 60,
     },
-    # outreach: calls
-    # outreach: campaigns
-    # The outbox: expired leases recovered, and a send queued for each campaign with messages due
-    # (scheduled, retried, throttled, or whose task a restarted broker lost). Safe to run twice.
-    "resume-outbox": {
-        "task": "kam.outreach.tasks.delivery.resume_outbox_task",
     # Scheduled campaigns whose time has come; each is claimed once (draft/scheduled → sending
     # in one conditional update), so a late or doubled run never launches twice.
     "launch-due-campaigns": {
         "task": "kam.outreach.tasks.campaigns.launch_due_campaigns_task",
         "schedule": 60,
     },
-    # outreach: events
+    # The outbox: expired leases recovered, and a send queued for each campaign with messages due
+    # (scheduled, retried, throttled, or whose task a restarted broker lost). Safe to run twice.
+    "resume-outbox": {
+        "task": "kam.outreach.tasks.delivery.resume_outbox_task",
+        "schedule": 60,
+    },
 }
 app.autodiscover_tasks()

@@ -5,8 +5,6 @@ Each topic (mail, calls, campaigns, events) keeps its own registrations in its o
 
 from __future__ import annotations
 
-from typing import Any
-
 from datetime import datetime
 from typing import Any
 

@@ -302,16 +302,13 @@ SPECTACULAR_SETTINGS = {
         "ApprovalReasonEnum": "kam.orders.choices.ApprovalReason",
         "OrderTaskStatusEnum": "kam.orders.choices.TaskStatus",
         "QuoteStatusEnum": "kam.orders.choices.QuoteStatus",
-        # outreach: mail
+        # outreach
         "MessageDirectionEnum": "kam.outreach.choices.MessageDirection",
-        # outreach: calls
         "CallDirectionEnum": "kam.outreach.choices.CallDirection",
         "CallStateEnum": "kam.outreach.choices.CallState",
-        # outreach: campaigns
         "CampaignKindEnum": "kam.outreach.choices.CampaignKind",
         "CampaignStatusEnum": "kam.outreach.choices.CampaignStatus",
         "DeliveryStatusEnum": "kam.outreach.choices.DeliveryStatus",
-        # outreach: events
         "EventKindEnum": "kam.outreach.choices.EventKind",
         "GuestStatusEnum": "kam.outreach.choices.GuestStatus",
     },

@@ -16,9 +16,9 @@ from types import MappingProxyType
 from typing import Any
 
 from django.conf import settings
-from django.template import Context, Engine, Library, TemplateSyntaxError, defaultfilters
+from django.template import Context, Engine, Library, Template, TemplateSyntaxError, defaultfilters
 from django.template import defaulttags as _defaulttags
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 # The tags a campaign template may use; everything else is a syntax error at save.
 SAFE_TAGS = (
@@ -60,6 +60,11 @@ _ENGINE = _SandboxEngine(
 
 Value = str | int | Decimal | date | datetime | None
 RecipientContext = dict[str, "Mapping[str, Value] | str"]
+
+
+def compile_template(source: str) -> Template:
+    """`source` compiled by the sandbox; raises TemplateSyntaxError."""
+    return _ENGINE.from_string(source)
 
 
 def template_error(source: str) -> str:
@@ -157,13 +162,14 @@ def _event(event: Any) -> Mapping[str, Value]:
     )
 
 
-def public_url(name: str, token: str, fallback: str) -> str:
-    """An absolute link to a public page by token (`KAM_BASE_URL` + path)."""
-    try:
-        path = reverse(f"outreach:{name}", args=[token])
-    except NoReverseMatch:
-        path = fallback
-    return f"{settings.KAM_BASE_URL}{path}"
+def base_url() -> str:
+    """Where recipients reach KAM (`KAM_BASE_URL`); a local address when it is not set."""
+    return settings.KAM_BASE_URL or "http://localhost:8000"
+
+
+def public_url(name: str, token: str) -> str:
+    """An absolute link to a public page by token (unsubscribe, RSVP, open, click)."""
+    return base_url() + reverse(f"outreach:{name}", args=[token])
 
 
 def campaign_values(campaign: Any) -> dict[str, Mapping[str, Value]]:
@@ -190,7 +196,7 @@ def recipient_context(
         **(shared or campaign_values(campaign)),
         "contact": contact_values(contact),
         "account": account_values(account),
-        "unsubscribe_url": public_url("unsubscribe", token, f"/unsubscribe/{token}/"),
-        "rsvp_url": public_url("rsvp", token, f"/rsvp/{token}/") if campaign.event_id else "",
+        "unsubscribe_url": public_url("unsubscribe", token),
+        "rsvp_url": public_url("rsvp", token) if campaign.event_id else "",
     }
     return context

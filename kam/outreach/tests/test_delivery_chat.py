@@ -59,7 +59,7 @@ def gateway(settings: Any) -> Iterator[tuple[type[Gateway], str]]:
 
 def _chat_row(org: Any, phone: str = "+4915112345678", consent: bool = True) -> Delivery:
     campaign = make_campaign(
-        org.owner, channels=[Channel.CHAT], body="Hi {{ first_name }}, see our new line."
+        org.owner, channels=[Channel.CHAT], body="Hi {{ contact.first_name }}, see our new line."
     )
     contact = make_contact(phone, channel=Channel.CHAT, consent=consent, first_name="Anna")
     return queue(campaign, contact, channel=Channel.CHAT)

@@ -31,7 +31,9 @@ def _render(row: Any, body: str, subject: str = "Hi") -> rendering.Rendered:
 
 def test_the_fields_of_the_recipient_fill_the_text(row: Any) -> None:
     out = _render(
-        row, "{{ first_name }} {{ last_name }} of {{ account_name }}: {{ campaign_name }}"
+        row,
+        "{{ contact.first_name }} {{ contact.last_name }} of {{ account.name }}: "
+        "{{ campaign.name }}",
     )
 
     assert out.text.splitlines()[0] == f"Anna Berg of {row.account.name}: Spring launch"
@@ -71,11 +73,12 @@ def test_tags_beyond_logic_and_layout_are_refused(source: str) -> None:
 
 def test_logic_tags_and_filters_work(row: Any) -> None:
     source = (
-        "{% if first_name %}{{ first_name|upper }}{% endif %}{% for c in 'ab' %}{{ c }}{% endfor %}"
+        "{% if contact.first_name %}{{ contact.first_name|upper }}{% endif %}"
+        "{% for c in 'ab' %}{{ c }}{% endfor %}"
     )
 
     assert _render(row, source).text.splitlines()[0] == "ANNAab"
-    assert rendering.check_template("Hello {{ first_name }}") == ""
+    assert rendering.check_template("Hello {{ contact.first_name }}") == ""
 
 
 def test_links_go_through_the_click_tracker_in_text_and_html(row: Any) -> None:
@@ -102,6 +105,6 @@ def test_an_invitation_carries_its_rsvp_link_and_event(row: Any, org: Any) -> No
     row.campaign.event = event
     row.campaign.save()
 
-    out = _render(row, "{{ event_name }}, {{ event_place }}: {{ rsvp_url }}")
+    out = _render(row, "{{ event.name }}, {{ event.place }}: {{ rsvp_url }}")
 
     assert out.text.splitlines()[0] == f"Hannover Messe, Hall 5: {BASE_URL}/rsvp/{row.token}/"

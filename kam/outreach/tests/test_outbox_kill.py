@@ -55,8 +55,8 @@ ContactConsent.objects.bulk_create(
     ContactConsent(contact=c, channel="email", is_granted=True, given_at=now) for c in contacts
 )
 campaign = Campaign.objects.create(
-    name="Kill test", kind="newsletter", status="sending", subject="News {{ last_name }}",
-    body="Hello {{ first_name }} {{ last_name }}", channels=["email"], owner=owner,
+    name="Kill test", kind="newsletter", status="sending", subject="News {{ contact.last_name }}",
+    body="Hello {{ contact.first_name }} {{ contact.last_name }}", channels=["email"], owner=owner,
     launched_at=now,
 )
 Delivery.objects.bulk_create(
