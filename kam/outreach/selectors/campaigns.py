@@ -23,6 +23,7 @@ from kam.accounts.filters import ContactFilterSet
 from kam.accounts.models import Contact, SavedFilter
 from kam.core import access
 from kam.core.registry import TimelineCursor
+from kam.core.roles import Role
 from kam.outreach import choices, consent
 from kam.outreach.models import Campaign, CampaignDeal, Delivery, Event
 
@@ -105,11 +106,22 @@ def audience_filterset(query: str, queryset: QuerySet[Contact]) -> ContactFilter
     return ContactFilterSet(QueryDict(query or "", mutable=False), queryset=queryset)
 
 
+def audience_reach_q(owner: Any) -> Q:
+    """Whom a campaign of `owner` may address: the contacts he may see; for marketing, whose
+    work is the company's announcements, every contact (consent still decides who gets what).
+    Reaching is not seeing: marketing reads only the campaign's totals, and the recipient rows
+    of a report stay limited to the accounts the reader may see."""
+    if access.is_active_user(owner) and getattr(owner, "role", None) == Role.MARKETING:
+        return Q()
+    return access.visible_q(owner, Contact)
+
+
 def audience_contacts(*, campaign: Campaign) -> QuerySet[Contact]:
-    """The live contacts of live accounts that the campaign's OWNER may see and that match
-    the snapshotted filters (an invalid query matches nobody)."""
+    """The live contacts of live accounts that the campaign's owner may reach
+    (`audience_reach_q`) and that match the snapshotted filters (an invalid query matches
+    nobody)."""
     base = Contact.objects.filter(account__deleted_at__isnull=True).filter(
-        access.visible_q(campaign.owner, Contact)
+        audience_reach_q(campaign.owner)
     )
     filters = audience_filterset(campaign.audience_query, base)
     if not filters.is_valid():

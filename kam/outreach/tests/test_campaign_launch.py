@@ -17,6 +17,7 @@ from kam.accounts.models import AccountAddress
 from kam.accounts.tests.factories import AccountFactory, ContactFactory
 from kam.outreach import choices
 from kam.outreach.models import Campaign, Delivery
+from kam.outreach.selectors.campaigns import campaign_recipients
 from kam.outreach.services import campaigns as services
 from kam.outreach.tasks.campaigns import launch_due_campaigns_task
 from kam.outreach.tests.factories import CampaignFactory, consent, reachable_contact
@@ -305,3 +306,21 @@ def test_a_campaign_whose_owner_left_does_not_hold_back_the_others(
         assert launch_due_campaigns_task() == [campaign.pk]
     orphan.refresh_from_db()
     assert orphan.status == choices.CampaignStatus.SCHEDULED
+
+
+def test_a_marketing_campaign_reaches_every_consented_contact_but_marketing_sees_no_rows(
+    org: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    reachable_contact(AccountFactory(owner=org.owner), last_name="Owners")
+    reachable_contact(AccountFactory(owner=org.other), last_name="Others")
+    ContactFactory(
+        account=AccountFactory(owner=org.kam), last_name="Unconsented", emails=["u@x.io"]
+    )
+    campaign = CampaignFactory(owner=org.marketing)
+    with django_capture_on_commit_callbacks(execute=False):
+        counts = services.campaign_launch(user=org.marketing, campaign=campaign)
+
+    assert counts == {"queued": 2, "suppressed": 1}
+    assert list(campaign_recipients(user=org.marketing, campaign=campaign)) == []
+    seen_by_owner = campaign_recipients(user=org.owner, campaign=campaign)
+    assert [d.contact.last_name for d in seen_by_owner] == ["Owners"]
