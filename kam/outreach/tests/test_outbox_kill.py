@@ -3,12 +3,24 @@
 Everything is real: an SMTP server (aiosmtpd, in this process, counting per recipient), `kam
 worker --concurrency=2` processes on Redis (db 13) against a database of the test's own (a SQLite
 file in tmp_path, or a PostgreSQL database created and dropped here when DATABASE_URL points at
-PostgreSQL). The worker group is killed once ~600 messages have arrived; a new worker and the
-outbox's recovery (the beat's task, sent through the broker) finish the campaign.
+PostgreSQL). Once ~600 messages have arrived, the server stops answering at one point of the SMTP
+conversation, so every worker process is caught there, and the worker group is killed:
+
+- `rcpt`: mid-transaction, before the message is handed over (its row is `sending`): recovery
+  must send it again, once;
+- `data`: after the final "." reached the server, before its "250" reached the worker (the row
+  is `handed_over`): recovery must count it as sent and never send it again.
+
+These are the two sides of the outbox's hand-over marker. A kill at a random moment lands in one
+of them too, except in the few microseconds between committing `handed_over` and writing the
+"." (docs/outreach-delivery.md); catching the workers at a known step keeps the test exact
+instead of leaving its outcome to the machine's timing. A new worker and the outbox's recovery
+(the beat's task, sent through the broker) finish the campaign.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import secrets
@@ -17,16 +29,19 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from celery import Celery
 
-from kam.outreach.tests.delivery_support import Sink
+from kam.outreach.tests.delivery_support import Sink, SinkHandler
 
 pytestmark = pytest.mark.worker
 
@@ -66,6 +81,39 @@ Delivery.objects.bulk_create(
 )
 print(json.dumps({"campaign": campaign.pk}))
 """
+
+
+@dataclass
+class StallingHandler(SinkHandler):
+    """A sink that, once `stall_after` messages arrived and while `stalling` is on, stops
+    answering at `phase` ("rcpt": before the message; "data": after keeping it), so every
+    worker process waits there until it is killed."""
+
+    phase: str = "rcpt"
+    stall_after: int = KILL_AT
+    stalling: bool = True
+    stalled: threading.Event = field(default_factory=threading.Event)
+
+    def _stalls(self) -> bool:
+        with self.lock:
+            return self.stalling and len(self.received) >= self.stall_after
+
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
+        if self.phase == "rcpt" and self._stalls():
+            self.stalled.set()
+            await asyncio.sleep(3600)  # the worker dies waiting for this answer
+        return await super().handle_RCPT(server, session, envelope, address, rcpt_options)
+
+    async def handle_DATA(  # noqa: N802 - aiosmtpd's hook name
+        self, server: Any, session: Any, envelope: Any
+    ) -> str:
+        answer = await super().handle_DATA(server, session, envelope)
+        if self.phase == "data" and self._stalls():
+            self.stalled.set()
+            await asyncio.sleep(3600)  # kept, but the worker never hears "250"
+        return answer
 
 
 def _redis_answers() -> bool:
@@ -144,8 +192,9 @@ def _kill(worker: subprocess.Popen[bytes]) -> None:
     worker.wait(timeout=30)
 
 
+@pytest.mark.parametrize("phase", ["rcpt", "data"])
 def test_a_worker_killed_mid_campaign_sends_each_message_exactly_once(
-    tmp_path: Path, database: str
+    tmp_path: Path, database: str, phase: str
 ) -> None:
     if not _redis_answers():
         pytest.skip("Redis is not answering at 127.0.0.1:6379: the kill test needs a real broker")
@@ -153,7 +202,8 @@ def test_a_worker_killed_mid_campaign_sends_each_message_exactly_once(
     broker.conf.broker_connection_retry_on_startup = True
     with broker.connection_for_write() as conn:
         conn.default_channel.client.flushdb()
-    with Sink() as sink:
+    handler = StallingHandler(phase=phase)
+    with Sink(handler) as sink:
         env = {
             **{k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}},
             "KAM_DATA_DIR": str(tmp_path),
@@ -181,12 +231,15 @@ def test_a_worker_killed_mid_campaign_sends_each_message_exactly_once(
                     args=[campaign["campaign"]],
                     queue="mail",
                 )
-            _wait(lambda: len(sink.handler.received) >= KILL_AT, 240, f"{KILL_AT} messages")
+            _wait(handler.stalled.is_set, 240, f"{KILL_AT} messages and the stall")
+            time.sleep(1)  # the other pool process reaches the stall too
             _kill(worker)
             at_kill = len(sink.handler.received)
             in_flight = _statuses(database)
             time.sleep(0.5)
             assert len(sink.handler.received) == at_kill  # nothing arrives from a dead worker
+            with handler.lock:
+                handler.stalling = False
             worker = _worker(env, log)
 
             def finished() -> bool:
@@ -200,6 +253,8 @@ def test_a_worker_killed_mid_campaign_sends_each_message_exactly_once(
                 conn.default_channel.client.flushdb()
         counts = sink.handler.per_recipient()
     assert KILL_AT <= at_kill < RECIPIENTS, (at_kill, in_flight)
+    # Caught in flight: before the hand-over ("rcpt") or after it ("data").
+    assert in_flight.get("sending" if phase == "rcpt" else "handed_over", 0) >= 1, in_flight
     assert len(counts) == RECIPIENTS
     assert {address: n for address, n in counts.items() if n != 1} == {}
     assert set(counts) == {f"r{i}@example.com" for i in range(RECIPIENTS)}
