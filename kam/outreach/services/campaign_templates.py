@@ -1,4 +1,5 @@
-"""Campaign subjects and bodies: Django templates rendered in a sandbox.
+"""User-written templates (campaign subjects and bodies, e-mail templates): Django templates
+rendered in a sandbox, the one engine KAM renders users' templates with.
 
 The author of a campaign writes `Dear {{ contact.first_name }}, ...`. The template sees only the
 recipient's context built here: read-only mappings of plain values (no model instance, so no
@@ -9,6 +10,7 @@ whose tags are the harmless subset of Django's (no `load`, `include`, `extends`,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,6 +21,7 @@ from django.conf import settings
 from django.template import Context, Engine, Library, Template, TemplateSyntaxError, defaultfilters
 from django.template import defaulttags as _defaulttags
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 # The tags a campaign template may use; everything else is a syntax error at save.
 SAFE_TAGS = (
@@ -37,6 +40,7 @@ SAFE_TAGS = (
     "widthratio",
     "with",
 )
+_UNKNOWN_TAG = re.compile(r"Invalid block tag on line \d+: '([^']+)'")
 # Filters that could blow a message up to any size on the author's word.
 _UNSAFE_FILTERS = frozenset({"ljust", "rjust", "center", "pprint"})
 
@@ -68,10 +72,14 @@ def compile_template(source: str) -> Template:
 
 
 def template_error(source: str) -> str:
-    """Why `source` is not a valid campaign template ("" when it is)."""
+    """Why `source` is not a valid template ("" when it is); a tag outside the safe subset is
+    named as such."""
     try:
         _ENGINE.from_string(source)
     except TemplateSyntaxError as error:
+        unknown = _UNKNOWN_TAG.match(str(error))
+        if unknown:
+            return _("The tag {%% %(tag)s %%} is not allowed.") % {"tag": unknown.group(1)}
         return str(error)
     return ""
 

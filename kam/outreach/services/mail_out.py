@@ -12,8 +12,6 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.core.validators import validate_email
 from django.db import transaction
-from django.template import Context, Engine, TemplateSyntaxError
-from django.template.base import Lexer, TokenType
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,15 +25,10 @@ from kam.core.services import versioned_update
 from kam.outreach import choices
 from kam.outreach.errors_mail import MailError
 from kam.outreach.models import EmailTemplate, Message
+from kam.outreach.services import campaign_templates
 from kam.outreach.services.mail_parse import subject_key
 
-# The tags a template may use: logic and formatting, nothing that loads, includes or dumps.
-ALLOWED_TAGS = frozenset(
-    {"if", "elif", "else", "endif", "for", "empty", "endfor", "with", "endwith", "firstof"}
-    | {"comment", "endcomment", "now", "spaceless", "endspaceless"}
-)
 MAX_CC = 20
-_ENGINE = Engine(libraries={}, autoescape=False)
 
 
 @dataclass(frozen=True)
@@ -50,39 +43,20 @@ class Draft:
     reply_to: Message | None = None
 
 
-def _check_tags(source: str, field: str) -> None:
-    for token in Lexer(source).tokenize():
-        if token.token_type == TokenType.BLOCK:
-            name = token.contents.split()[0] if token.contents.split() else ""
-            if name not in ALLOWED_TAGS:
-                raise MailError(
-                    fields={field: [_("The tag {%% %(tag)s %%} is not allowed.") % {"tag": name}]}
-                )
-
-
 def render(source: str, context: dict[str, Any], field: str) -> str:
-    """`source` in Django template syntax over plain values only (no model objects: a template
-    must not reach fields the sender may not see)."""
-    _check_tags(source, field)
-    try:
-        return _ENGINE.from_string(source).render(Context(context, autoescape=False))
-    except TemplateSyntaxError as error:
-        raise MailError(fields={field: [str(error)]}) from None
+    """`source` in Django template syntax over plain values only, in the sandbox campaigns use
+    (no model objects: a template must not reach fields the sender may not see)."""
+    error = campaign_templates.template_error(source)
+    if error:
+        raise MailError(fields={field: [error]})
+    return campaign_templates.render(source, context)
 
 
 def template_context(*, contact: Contact, deal: Any, user: Any) -> dict[str, Any]:
     """The values a template can use: {{ contact.first_name }}, {{ account.name }}..."""
-    account = contact.account
     return {
-        "contact": {
-            "first_name": contact.first_name,
-            "last_name": contact.last_name,
-            "middle_name": contact.middle_name,
-            "full_name": contact.full_name,
-            "job_title": contact.job_title,
-            "email": (contact.emails or [""])[0],
-        },
-        "account": {"name": account.name, "legal_name": account.legal_name},
+        "contact": campaign_templates.contact_values(contact),
+        "account": campaign_templates.account_values(contact.account),
         "deal": {"title": deal.title} if deal is not None else {},
         "user": {
             "first_name": user.first_name,
@@ -271,11 +245,9 @@ def _check_template(data: dict[str, Any]) -> None:
     for field in ("subject", "body"):
         if field not in data:
             continue
-        _check_tags(str(data[field]), field)
-        try:
-            _ENGINE.from_string(str(data[field]))
-        except TemplateSyntaxError as error:
-            raise MailError(fields={field: [str(error)]}) from None
+        error = campaign_templates.template_error(str(data[field]))
+        if error:
+            raise MailError(fields={field: [error]})
 
 
 def _can_keep(user: Any, template: EmailTemplate) -> bool:
