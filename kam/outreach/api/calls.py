@@ -135,7 +135,7 @@ class TelephonyRateThrottle(AnonRateThrottle):
         return str(settings.KAM_TELEPHONY_RATE)
 
 
-def _raw_body(request: Request) -> bytes:
+def raw_body(request: Request) -> bytes:
     limit = settings.KAM_TELEPHONY_MAX_BYTES
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -149,7 +149,7 @@ def _raw_body(request: Request) -> bytes:
     return body
 
 
-def _json_object(body: bytes) -> dict[str, Any]:
+def json_object(body: bytes) -> dict[str, Any]:
     try:
         payload = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
@@ -186,13 +186,13 @@ class TelephonyEventViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
         auth=[],
     )
     def create(self, request: Request) -> Response:
-        body = _raw_body(request)
+        body = raw_body(request)
         header = request.headers.get("X-KAM-Signature", "")
         if not services.signature_is_valid(
             body=body, header=header, secret=settings.KAM_TELEPHONY_SECRET
         ):
             raise services.SignatureError()
-        data = TelephonyEventInputSerializer(data=_json_object(body))
+        data = TelephonyEventInputSerializer(data=json_object(body))
         data.is_valid(raise_exception=True)
         receipt = services.call_event_record(event=data.event_of())
         code = status.HTTP_201_CREATED if receipt.is_new else status.HTTP_200_OK

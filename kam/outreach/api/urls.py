@@ -1,8 +1,8 @@
 from rest_framework.routers import SimpleRouter
 
-from kam.outreach.api import calls, campaigns, events, mail
+from kam.outreach.api import calls, campaigns, delivery, events, mail
 
 router = SimpleRouter()
-for topic in (mail, calls, campaigns, events):
+for topic in (mail, calls, campaigns, delivery, events):
     topic.register(router)
 urlpatterns = [*router.urls]

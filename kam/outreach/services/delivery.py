@@ -455,3 +455,22 @@ def delivery_mark_clicked(*, token: str) -> bool:
         status=S.CLICKED
     )
     return first == 1
+
+
+# --- delivery reports -------------------------------------------------------------------------
+
+REPORT_OUTCOMES = ("delivered", "undelivered")
+
+
+def delivery_report(*, token: str, outcome: str, reason: str = "") -> bool:
+    """A chat/SMS provider's report on a message we handed it: `delivered`, or `undelivered`
+    (bounced, with the provider's reason). Only a sent chat message moves, once: a repeated,
+    late or unknown report changes nothing. Returns whether the row changed."""
+    if outcome not in REPORT_OUTCOMES:
+        raise ValueError(outcome)
+    rows = Delivery.objects.filter(token=token, channel=Channel.CHAT, status=S.SENT)
+    now = timezone.now()
+    if outcome == "delivered":
+        return rows.update(status=S.DELIVERED, delivered_at=now) == 1
+    reason = reason.strip()[:500] or _("The provider could not deliver the message.")
+    return rows.update(status=S.BOUNCED, failed_at=now, reason=reason) == 1
