@@ -256,6 +256,10 @@ def _deliveries(
             "unsubscribed_at": at + timedelta(days=1)
             if status == DeliveryStatus.UNSUBSCRIBED
             else None,
+            # Some of those who clicked also wrote back.
+            "replied_at": at + timedelta(days=1, hours=2)
+            if status == DeliveryStatus.CLICKED and rng.random() < 0.3
+            else None,
         }
 
 
