@@ -198,11 +198,15 @@ def _kill(worker: subprocess.Popen[bytes]) -> None:
 
 @pytest.mark.parametrize("phase", ["rcpt", "data"])
 def test_a_worker_killed_mid_campaign_sends_each_message_exactly_once(
-    tmp_path: Path, database: str, phase: str
+    tmp_path: Path, database: str, phase: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if not _redis_answers():
         pytest.skip("Redis is not answering at 127.0.0.1:6379: the kill test needs a real broker")
     redis = REDIS[phase]
+    # Celery reads these before its own arguments: where CI runs its worker on another Redis
+    # database, the test would talk to that one instead of its own.
+    for name in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"):
+        monkeypatch.delenv(name, raising=False)
     broker = Celery("kill-test", broker=redis, backend=redis)
     broker.conf.broker_connection_retry_on_startup = True
     with broker.connection_for_write() as conn:
