@@ -8,8 +8,6 @@ on a retry, so the gateway can drop a duplicate. Redirects are not followed.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import urllib.error
 import urllib.request
@@ -20,7 +18,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-SIGNATURE_HEADER = "X-KAM-Signature"
+from kam.outreach.signing import SIGNATURE_HEADER, sign
+
 # Answers worth trying again later: timeouts, rate limits, server trouble.
 _TEMPORARY = {408, 425, 429}
 
@@ -38,11 +37,6 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 _opener = urllib.request.build_opener(_NoRedirect)
-
-
-def sign(body: bytes, secret: str) -> str:
-    """The signature header's value for `body`."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def webhook_send(*, url: str, to: str, text: str, reference: str) -> SendResult:

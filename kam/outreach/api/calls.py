@@ -32,6 +32,7 @@ from kam.outreach.permissions_calls import access_consent
 from kam.outreach.selectors import calls as selectors
 from kam.outreach.services import calls as services
 from kam.outreach.services import consents as consent_services
+from kam.outreach.signing import signature_is_valid
 from kam.users.models import User
 
 # A logged call may be stamped a little ahead of our clock (the provider's clock), not more.
@@ -188,9 +189,7 @@ class TelephonyEventViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
     def create(self, request: Request) -> Response:
         body = raw_body(request)
         header = request.headers.get("X-KAM-Signature", "")
-        if not services.signature_is_valid(
-            body=body, header=header, secret=settings.KAM_TELEPHONY_SECRET
-        ):
+        if not signature_is_valid(body=body, header=header, secret=settings.KAM_TELEPHONY_SECRET):
             raise services.SignatureError()
         data = TelephonyEventInputSerializer(data=json_object(body))
         data.is_valid(raise_exception=True)

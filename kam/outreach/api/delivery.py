@@ -15,8 +15,8 @@ from rest_framework.routers import SimpleRouter
 
 from kam.core.errors import ApplicationError
 from kam.outreach.api.calls import TelephonyRateThrottle, json_object, raw_body
-from kam.outreach.services import calls as signing
 from kam.outreach.services import delivery as services
+from kam.outreach.signing import signature_is_valid
 
 
 class ReportSignatureError(ApplicationError):
@@ -65,7 +65,7 @@ class ChatReportViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
         body = raw_body(request)
         header = request.headers.get("X-KAM-Signature", "")
         secret = settings.KAM_CHAT_WEBHOOK_SECRET
-        if not signing.signature_is_valid(body=body, header=header, secret=secret):
+        if not signature_is_valid(body=body, header=header, secret=secret):
             raise ReportSignatureError()
         data = ChatReportInputSerializer(data=json_object(body))
         data.is_valid(raise_exception=True)

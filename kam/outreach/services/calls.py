@@ -10,7 +10,6 @@ the activity and the audit names him.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import logging
 import re
 from dataclasses import dataclass
@@ -40,7 +39,6 @@ from kam.outreach.models import Call, TelephonyLine
 
 logger = logging.getLogger(__name__)
 
-SIGNATURE_PREFIX = "sha256="
 EXTENSION = re.compile(r"\d{1,8}")
 WITHHELD = frozenset({"", "anonymous", "unknown", "withheld", "private"})
 # The most candidates read for one number (a switchboard number shared by many contacts).
@@ -59,15 +57,6 @@ class SignatureError(ApplicationError):
 
 
 # --- the webhook ------------------------------------------------------------------------------
-
-
-def signature_is_valid(*, body: bytes, header: str, secret: str) -> bool:
-    """Whether `header` is `sha256=<hex HMAC-SHA256 of body under secret>`. No secret: never."""
-    if not secret or not header.startswith(SIGNATURE_PREFIX):
-        return False
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    given = header.removeprefix(SIGNATURE_PREFIX).strip().lower()
-    return hmac.compare_digest(expected.encode(), given.encode("ascii", "replace"))
 
 
 def normalise_number(value: str, *, allow_withheld: bool = False) -> str:
